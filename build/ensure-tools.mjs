@@ -13,6 +13,7 @@ const tools = [
   { name: 'ssh-agent', apt: 'openssh-client', probe: () => which('ssh-agent') },
   { name: 'chromium', apt: 'chromium', probe: () => (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null) },
   { name: 'csh', apt: 'csh', probe: () => which('csh') },
+  { name: 'fish', apt: 'fish', probe: () => which('fish') },
   { name: 'bwrap', apt: 'bubblewrap', probe: () => which('bwrap') },
 ];
 
