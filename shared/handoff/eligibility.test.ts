@@ -1,23 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { checkDestination, HANDOFF_PROTOCOL_VERSION, listDestinations, normalizeSubdir, type CandidateHost, type EligibilityThread } from './eligibility';
+import { projectIdentity } from '../projects/identity';
+import { checkDestination, HANDOFF_PROTOCOL_VERSION, listDestinations, type CandidateHost, type EligibilityThread } from './eligibility';
 
-const repo = 'github.com/acme/app';
-const thread: EligibilityThread = { host: 'local', project: { identity: repo, subdir: 'packages/web' } };
+// Identities as the project service computes them (repository key + subdirectory).
+const id = (originUrl: string | null, subdir: string, rootCommit: string | null = null) => ({ identity: projectIdentity({ originUrl, rootCommit, subdir }), subdir });
+const web = id('git@github.com:acme/app.git', 'packages/web');
+const thread: EligibilityThread = { host: 'local', project: web };
 const v = HANDOFF_PROTOCOL_VERSION;
 const host = (h: Partial<CandidateHost>): CandidateHost => ({
   id: 'gpu',
   connected: true,
   protocolVersion: v,
   serverVersion: '0.1.0',
-  projects: [{ identity: repo, subdir: 'packages/web' }],
+  projects: [web],
   ...h,
 });
 
 describe('checkDestination', () => {
   it.each([
     ['a connected host with the same project and subdir', host({}), null],
-    ['the subdir spelled differently (./, trailing /)', host({ projects: [{ identity: repo, subdir: './packages/web/' }] }), null],
-    ['one of several saved projects matching', host({ projects: [{ identity: 'x', subdir: '' }, { identity: repo, subdir: '' }, { identity: repo, subdir: 'packages/web' }] }), null],
+    ['the same remote spelled another way, subdir with ./ and /', host({ projects: [id('https://GitHub.com/acme/app/', './packages/web/')] }), null],
+    ['one of several saved projects matching', host({ projects: [id('https://github.com/acme/other', ''), id('https://github.com/acme/app', ''), web] }), null],
     ['the source itself', host({ id: 'local' }), 'same-host'],
     ['the source itself even when disconnected', host({ id: 'local', connected: false }), 'same-host'],
     ['a disconnected host', host({ connected: false }), 'not-connected'],
@@ -26,10 +29,10 @@ describe('checkDestination', () => {
     ['a newer protocol', host({ protocolVersion: v + 1 }), 'version-skew'],
     ['an unknown protocol', host({ protocolVersion: undefined }), 'version-skew'],
     ['no saved projects', host({ projects: [] }), 'no-matching-project'],
-    ['another repository only', host({ projects: [{ identity: 'github.com/acme/other', subdir: 'packages/web' }] }), 'no-matching-project'],
-    ['an empty identity never matches', host({ projects: [{ identity: '', subdir: 'packages/web' }] }), 'no-matching-project'],
-    ['the repo at its root only', host({ projects: [{ identity: repo, subdir: '' }] }), 'subdirectory-differs'],
-    ['the repo at another subdir', host({ projects: [{ identity: repo, subdir: 'packages/api' }] }), 'subdirectory-differs'],
+    ['another repository only', host({ projects: [id('https://github.com/acme/other', 'packages/web')] }), 'no-matching-project'],
+    ['a repository without remote (root commit) only', host({ projects: [id(null, 'packages/web', 'a'.repeat(40))] }), 'no-matching-project'],
+    ['the repo at its root only', host({ projects: [id('https://github.com/acme/app', '')] }), 'subdirectory-differs'],
+    ['the repo at another subdir', host({ projects: [id('https://github.com/acme/app', 'packages/api')] }), 'subdirectory-differs'],
   ] as const)('%s', (_name, candidate, reason) => {
     const r = checkDestination(thread, candidate);
     if (reason === null) {
@@ -41,7 +44,7 @@ describe('checkDestination', () => {
   });
 
   it('names the host and the fix in its messages', () => {
-    const r = checkDestination(thread, host({ projects: [{ identity: repo, subdir: '' }] }));
+    const r = checkDestination(thread, host({ projects: [id('https://github.com/acme/app', '')] }));
     expect(!r.eligible && r.message).toMatch(/Host "gpu".*"\/".*"packages\/web"/);
     const local = checkDestination({ ...thread, host: 'gpu' }, host({ id: 'local', connected: false }));
     expect(!local.eligible && local.message).toMatch(/^This computer is not connected/);
@@ -51,10 +54,4 @@ describe('checkDestination', () => {
     const list = listDestinations(thread, [host({ id: 'local' }), host({ id: 'a' }), host({ id: 'b', connected: false })]);
     expect(list.map((d) => [d.host, d.eligible])).toEqual([['local', false], ['a', true], ['b', false]]);
   });
-});
-
-describe('normalizeSubdir', () => {
-  it.each([
-    ['', ''], ['.', ''], ['/', ''], ['./', ''], ['a', 'a'], ['a/', 'a'], ['/a/b/', 'a/b'], ['./a//b', 'a/b'], ['a\\b', 'a/b'],
-  ])('%j → %j', (input, out) => expect(normalizeSubdir(input)).toBe(out));
 });

@@ -2,6 +2,7 @@
 // what each host has saved, which versions they run) and this decides. The UI shows eligible
 // hosts as choices and the others greyed with `reason`, so every refusal must read well alone.
 import type { HostId } from '../contracts/thread';
+import { matchProjects } from '../projects/identity';
 
 /** The handoff wire protocol version. Hosts that speak another one cannot take part. */
 export const HANDOFF_PROTOCOL_VERSION = 1;
@@ -10,9 +11,9 @@ export const HANDOFF_PROTOCOL_VERSION = 1;
 export const LOCAL_HOST: HostId = 'local';
 
 export interface ProjectKey {
-  /** Repository identity: normalized origin URL, or root commit id with no remote (issue 2). */
+  /** Project identity: repository key plus subdirectory (shared/projects/identity.ts). */
   identity: string;
-  /** Subdirectory inside the repository, '' for the root. */
+  /** Subdirectory inside the repository, '' for the root (for messages; identity already holds it). */
   subdir: string;
 }
 
@@ -37,22 +38,6 @@ export type Eligibility =
   | { eligible: true; project: ProjectKey }
   | { eligible: false; reason: IneligibleReason; message: string };
 
-/**
- * Whether two repository identities name the same repository. Identities are already normalized
- * by the project service when a project is saved (issue 2: scp/https forms, `.git`, host case,
- * trailing slashes), so equality is the rule; kept behind one function so a richer matcher from
- * shared/projects/ can replace it in one place.
- */
-export function sameRepository(a: string, b: string): boolean {
-  return a.length > 0 && a === b;
-}
-
-/** '' '.' '/' './' all mean the repository root; separators are '/'; no leading or trailing '/'. */
-export function normalizeSubdir(subdir: string): string {
-  const parts = subdir.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
-  return parts.join('/');
-}
-
 export function checkDestination(thread: EligibilityThread, host: CandidateHost, protocolVersion = HANDOFF_PROTOCOL_VERSION): Eligibility {
   // Order matters for the message: the most fundamental reason wins, so a user does not fix a
   // project mismatch only to learn the host was never reachable.
@@ -70,23 +55,22 @@ export function checkDestination(thread: EligibilityThread, host: CandidateHost,
       `${label(host.id)} runs ${theirs}${server}, this host speaks handoff protocol ${protocolVersion}. Update Baton on both hosts to the same version.`,
     );
   }
-  const sameRepo = host.projects.filter((p) => sameRepository(p.identity, thread.project.identity));
+  // One matcher decides "same project" everywhere (shared/projects/identity.ts).
+  const verdicts = host.projects.map((p) => ({ p, match: matchProjects(thread.project.identity, p.identity) }));
+  const same = verdicts.find((v) => v.match === 'same');
+  if (same) return { eligible: true, project: same.p };
+  const sameRepo = verdicts.filter((v) => v.match === 'same-repo-other-subdir').map((v) => v.p);
   if (sameRepo.length === 0) {
     return refuse(
       'no-matching-project',
       `${label(host.id)} has no saved project for ${thread.project.identity}. Add the repository there as a project (baton project add).`,
     );
   }
-  const want = normalizeSubdir(thread.project.subdir);
-  const match = sameRepo.find((p) => normalizeSubdir(p.subdir) === want);
-  if (!match) {
-    const have = sameRepo.map((p) => `"${normalizeSubdir(p.subdir) || '/'}"`).join(', ');
-    return refuse(
-      'subdirectory-differs',
-      `${label(host.id)} has ${thread.project.identity} saved with subdirectory ${have}, the thread works in "${want || '/'}". Save the project with the same subdirectory there.`,
-    );
-  }
-  return { eligible: true, project: match };
+  const have = sameRepo.map((p) => `"${p.subdir || '/'}"`).join(', ');
+  return refuse(
+    'subdirectory-differs',
+    `${label(host.id)} has this repository saved with subdirectory ${have}, the thread works in "${thread.project.subdir || '/'}". Save the project with the same subdirectory there.`,
+  );
 }
 
 /** Every candidate with its verdict, in the order given (the UI keeps its own sorting). */
