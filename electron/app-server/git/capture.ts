@@ -1,0 +1,105 @@
+// Capture: the exact Git state of a worktree as two commits, without touching the user's HEAD,
+// index or files. The index tree comes from a *copy* of the index (even `git write-tree` may
+// rewrite the index it reads, to cache trees); the working tree is `git add -A` on that copy.
+// Layout (like `git stash`): indexCommit = tree of the index, parent HEAD; worktreeCommit = tree
+// of the working files, parents HEAD and indexCommit. One ref on worktreeCommit keeps it all.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SnapshotManifest } from '../../../shared/contracts/snapshot';
+import { pathProblem } from '../../../shared/git/paths';
+import { GitError } from './git';
+import { GitStateError } from './errors';
+import { assertNoOperationInProgress, repoPaths } from './repo';
+import { headBranch, resolveCommit, updateRef, upstreamOf } from './refs';
+import { addAll, addForce, commitTree, listIgnored, writeTree } from './trees';
+
+export interface CaptureOptions {
+  /** Any directory inside the worktree to capture. */
+  cwd: string;
+  thread: string;
+  /** Default: time-ordered and unique. */
+  snapshotId?: string;
+  /** Ignored paths (relative to the worktree top) the project carries anyway, e.g. `.env`. */
+  extraPaths?: string[];
+  now?: Date;
+}
+
+const MAX_IGNORED_LISTED = 10_000;
+
+export function newSnapshotId(now = new Date()): string {
+  return `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export function snapshotRef(thread: string, snapshotId: string): string {
+  return `refs/baton/snapshots/${thread}/${snapshotId}`;
+}
+
+export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotManifest> {
+  const now = opts.now ?? new Date();
+  const snapshotId = opts.snapshotId ?? newSnapshotId(now);
+  const paths = await repoPaths(opts.cwd);
+  const { top } = paths;
+  assertNoOperationInProgress(paths);
+
+  const head = await resolveCommit(top, 'HEAD');
+  if (!head) {
+    throw new GitStateError('no-commits', `${top} has no commits yet, so there is no branch to carry.`, 'Make a first commit, then try again.');
+  }
+  const branch = await headBranch(top);
+  const upstreamRef = branch ? await upstreamOf(top, branch) : null;
+  const upstream = upstreamRef ? { ref: upstreamRef, commit: await resolveCommit(top, upstreamRef) } : null;
+
+  for (const p of opts.extraPaths ?? []) {
+    const problem = pathProblem(p);
+    if (problem) throw new GitStateError('unsafe-path', `Extra path "${p}" cannot be carried: ${problem}.`, 'List extra paths relative to the project root, without "..".');
+  }
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'baton-capture-'));
+  try {
+    const tempIndex = path.join(tmp, 'index');
+    const realIndex = path.join(paths.gitDir, 'index');
+    if (existsSync(realIndex)) await copyFile(realIndex, tempIndex);
+    const env = { GIT_INDEX_FILE: tempIndex };
+
+    let indexTree: string;
+    try {
+      indexTree = await writeTree(top, env);
+    } catch (e) {
+      if (e instanceof GitError && /unmerged|conflict/i.test(e.stderr)) {
+        throw new GitStateError('unmerged-paths', `${top} has unresolved conflicts in its index.`, 'Resolve the conflicts (`git status` lists them) and stage the result, then try again.');
+      }
+      throw e;
+    }
+    await addAll(top, env);
+    const extras = (opts.extraPaths ?? []).filter((p) => existsSync(path.join(top, p)));
+    await addForce(top, extras, env);
+    const worktreeTree = await writeTree(top, env);
+    const ignoredAll = await listIgnored(top, env);
+
+    const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
+    const worktreeCommit = await commitTree(top, worktreeTree, [head, indexCommit], `baton snapshot ${snapshotId} of thread ${opts.thread}`, now);
+    const ref = snapshotRef(opts.thread, snapshotId);
+    await updateRef(top, ref, worktreeCommit, '', `baton: capture ${snapshotId}`);
+
+    return SnapshotManifest.parse({
+      version: 1,
+      thread: opts.thread,
+      snapshotId,
+      createdAt: now.toISOString(),
+      head: { commit: head, branch, upstream },
+      indexCommit,
+      indexTree,
+      worktreeCommit,
+      worktreeTree,
+      ref,
+      ignored: ignoredAll.slice(0, MAX_IGNORED_LISTED),
+      ignoredTruncated: ignoredAll.length > MAX_IGNORED_LISTED,
+      extraPaths: extras,
+    });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

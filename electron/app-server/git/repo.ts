@@ -1,0 +1,66 @@
+// Where a repository keeps things, and what state it is in.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { git, gitText, GitError } from './git';
+import { GitStateError } from './errors';
+
+export interface RepoPaths {
+  /** Top of the working tree (a linked worktree's own top, not the main checkout's). */
+  top: string;
+  /** This worktree's git dir (`.git`, or `.git/worktrees/<name>` for a linked worktree). */
+  gitDir: string;
+  /** The shared git dir: objects, refs, config. */
+  commonDir: string;
+  objectsDir: string;
+}
+
+export async function repoPaths(cwd: string): Promise<RepoPaths> {
+  let top: string;
+  try {
+    top = await gitText(['rev-parse', '--show-toplevel'], { cwd });
+  } catch (e) {
+    if (e instanceof GitError) {
+      throw new GitStateError('not-a-repository', `${cwd} is not inside a git working tree.`, 'Open the project folder that holds the repository.', { stderr: e.stderr });
+    }
+    throw e;
+  }
+  // Older git prints these relative to the current directory; asking from the top keeps it simple.
+  const [gitDir, commonDir] = (await gitText(['rev-parse', '--git-dir', '--git-common-dir'], { cwd: top })).split('\n');
+  const abs = (p: string) => path.resolve(top, p);
+  const common = abs(commonDir!);
+  return { top, gitDir: abs(gitDir!), commonDir: common, objectsDir: path.join(common, 'objects') };
+}
+
+const IN_PROGRESS: [string, string][] = [
+  ['MERGE_HEAD', 'a merge'],
+  ['rebase-merge', 'a rebase'],
+  ['rebase-apply', 'a rebase or `git am`'],
+  ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+  ['REVERT_HEAD', 'a revert'],
+  ['BISECT_LOG', 'a bisect'],
+];
+
+/** Refuses a repository in the middle of an operation: its index and HEAD are not a state to move. */
+export function assertNoOperationInProgress(p: RepoPaths): void {
+  for (const [file, what] of IN_PROGRESS) {
+    if (existsSync(path.join(p.gitDir, file)) || existsSync(path.join(p.commonDir, file))) {
+      throw new GitStateError(
+        'operation-in-progress',
+        `${p.top} is in the middle of ${what}; its Git state cannot be captured.`,
+        `Finish or abort ${what} (for example \`git ${what.includes('merge') ? 'merge' : what.includes('cherry') ? 'cherry-pick' : what.includes('revert') ? 'revert' : what.includes('bisect') ? 'bisect' : 'rebase'} --abort\`), then try again.`,
+        { marker: file },
+      );
+    }
+  }
+}
+
+/** `git status --porcelain=v2` including untracked files; empty means clean. */
+export async function statusPorcelain(cwd: string): Promise<string> {
+  return (await git(['status', '--porcelain=v2', '--untracked-files=all'], { cwd })).stdout.toString('utf8');
+}
+
+/** Does an object of this id exist (in the repository, or in a quarantine given by env)? */
+export async function objectType(cwd: string, oid: string, env?: Record<string, string>): Promise<string | null> {
+  const r = await git(['cat-file', '-t', oid], { cwd, env, okExitCodes: [128, 1] });
+  return r.exitCode === 0 ? r.stdout.toString('utf8').trim() : null;
+}
