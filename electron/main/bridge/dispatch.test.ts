@@ -1,0 +1,69 @@
+// The main side of the bridge, driven through the very dispatcher IPC and WebSocket use: payloads
+// are validated before anything runs, unknown methods and offline hosts get clear errors, and
+// saved hosts land in a real hosts.json.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { savedHostsConnections } from './connections';
+import { createDispatcher, type BridgeDispatch } from './dispatch';
+import { HostHub } from './hub';
+
+let dir: string;
+let hub: HostHub;
+let dispatch: BridgeDispatch;
+let id = 0;
+const call = (method: string, payload: unknown = {}) => dispatch({ id: ++id, method, payload });
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bridge-'));
+  const sshConfig = path.join(dir, 'ssh_config');
+  writeFileSync(sshConfig, 'Host gpu-box\n  HostName 10.0.0.7\n  User ana\n\nHost build\n  HostName build.example\n\nHost *\n  ServerAliveInterval 10\n');
+  hub = new HostHub(savedHostsConnections({ batonHome: path.join(dir, 'home'), sshConfig }));
+  dispatch = createDispatcher(hub.handlers());
+});
+afterEach(async () => {
+  await hub.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bridge dispatcher', () => {
+  it('lists This computer first, offline until its app-server is attached', async () => {
+    const r = await call('hosts/list');
+    expect(r).toMatchObject({ ok: true, result: { hosts: [{ id: 'local', label: 'This computer', kind: 'local', online: false }] } });
+  });
+
+  it('refuses malformed envelopes, unknown methods and invalid payloads before any handler runs', async () => {
+    expect(await dispatch('nonsense')).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    expect(await call('thread/delete-everything')).toMatchObject({ ok: false, error: { code: 'unknown-method' } });
+    const bad = await call('turn/start', { host: 'local', thread: 't1', input: '' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    expect(JSON.stringify(bad)).toContain('input');
+    expect(await call('hosts/list', { extra: true })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
+  it('routes thread actions to the owning host and says so when it is not connected', async () => {
+    const r = await call('turn/start', { host: 'local', thread: 't1', input: 'hi' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'host-offline', message: expect.stringContaining('This computer is not connected') } });
+    expect(await call('turn/start', { host: 'mars', thread: 't1', input: 'hi' })).toMatchObject({ ok: false, error: { code: 'unknown-host' } });
+  });
+
+  it('handoff says honestly that it is not available yet', async () => {
+    const r = await call('handoff/start', { host: 'local', thread: 't1', operationId: 'op1' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: 'Handoff is not available in this build yet.' } });
+  });
+
+  it('adds a host from an ~/.ssh/config alias, suggests the others, lists it offline, removes it', async () => {
+    expect(await call('connections/suggestions')).toMatchObject({ ok: true, result: { suggestions: [{ alias: 'gpu-box' }, { alias: 'build' }] } });
+    const added = await call('connections/add', { name: 'gpu', target: 'gpu-box' });
+    expect(added).toMatchObject({ ok: true, result: { host: { id: 'gpu', kind: 'ssh', online: false, status: { state: 'disconnected' } } } });
+    const file = JSON.parse(readFileSync(path.join(dir, 'home', 'hosts.json'), 'utf8'));
+    expect(file.hosts[0]).toMatchObject({ name: 'gpu', target: 'gpu-box', resolved: { hostName: '10.0.0.7', user: 'ana', port: 22 } });
+    expect(await call('connections/suggestions')).toMatchObject({ ok: true, result: { suggestions: [{ alias: 'build' }] } });
+    expect(await call('connections/list')).toMatchObject({ ok: true, result: { hosts: [{ id: 'gpu' }] } });
+    expect(await call('connections/add', { name: 'gpu', target: 'build' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await call('connections/add', { name: 'local', target: 'build' })).toMatchObject({ ok: false, error: { code: 'invalid-name' } });
+    expect(await call('connections/remove', { name: 'gpu' })).toMatchObject({ ok: true, result: { removed: 'gpu' } });
+    expect(await call('connections/list')).toMatchObject({ ok: true, result: { hosts: [] } });
+  });
+});
