@@ -52,3 +52,9 @@ export async function inspectRepo(dir: string): Promise<RepoInfo> {
     rootCommit: roots.at(-1) ?? null,
   };
 }
+
+/** The branch checked out in `dir`, or null on a detached HEAD. */
+export async function currentBranch(dir: string): Promise<string | null> {
+  const r = await git(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return r.code === 0 && r.stdout ? r.stdout : null;
+}

@@ -170,6 +170,14 @@ export class ThreadStore {
     return rows.sort((a, b) => (a.meta.updatedAt < b.meta.updatedAt ? 1 : -1));
   }
 
+  /**
+   * The live state of a thread this process has open for writing (not a copy: do not mutate,
+   * do not keep). For synchronous checks such as fencing; undefined when not open.
+   */
+  peek(id: string): Readonly<Thread> | undefined {
+    return this.open.get(id)?.thread;
+  }
+
   /** Threads this process has open for writing (and therefore holds the lock of). */
   openThreadIds(): string[] {
     return [...this.open.keys()];
