@@ -8,6 +8,8 @@
 // every thread-scoped call names the `host` that owns the thread and is routed there.
 import { z } from 'zod';
 import { ThreadEvent } from './events';
+import { HandoffStatus, OperationId, handoffMethods } from './handoff';
+export type { HandoffReview } from './handoff';
 import { HostStatus } from './hosts';
 import { ProjectInfo, ThreadSummary, methods as rpc } from './rpc';
 import { ApprovalPolicy, HostId, ThreadId, ThreadMeta } from './thread';
@@ -77,35 +79,9 @@ export const Destination = z.object({
 });
 export type Destination = z.infer<typeof Destination>;
 
-/** What the review dialog shows before a handoff (issue 6, `handoff/prepare`). */
-export const HandoffReview = z.object({
-  operationId: z.string(),
-  threadId: ThreadId,
-  from: HostId,
-  destination: HostId,
-  destinationLabel: z.string(),
-  branch: z.string().nullable(),
-  worktree: z.object({ path: z.string(), reused: z.boolean() }),
-  commits: z.array(z.object({ sha: z.string(), subject: z.string() })),
-  files: z.array(z.object({ path: z.string(), change: z.string() })),
-  ignoredLeftBehind: z.array(z.string()),
-  warnings: z.array(z.string()),
-});
-export type HandoffReview = z.infer<typeof HandoffReview>;
-
-export const HandoffProgress = z.object({
-  operationId: z.string(),
-  threadId: ThreadId,
-  from: HostId,
-  destination: HostId,
-  stage: z.string(),
-  bytesDone: z.number().nonnegative(),
-  bytesTotal: z.number().nonnegative().nullable(),
-  state: z.enum(['running', 'succeeded', 'failed']),
-  /** On failure: what went wrong; the thread stays where it was, intact. */
-  error: BridgeErrorInfo.optional(),
-});
-export type HandoffProgress = z.infer<typeof HandoffProgress>;
+/** A handoff's state as the UI follows it: the owning host's status of the operation. */
+export const BridgeHandoffStatus = HandoffStatus.extend({ host: HostId });
+export type BridgeHandoffStatus = z.infer<typeof BridgeHandoffStatus>;
 
 export const SshAliasSuggestion = z.object({ alias: z.string(), detail: z.string().optional() });
 export type SshAliasSuggestion = z.infer<typeof SshAliasSuggestion>;
@@ -189,9 +165,15 @@ export const bridgeMethods = {
 
   /** This computer and every saved host, each eligible or not with its reason (issue 6 rules). */
   'handoff/destinations': method('handoff/destinations', z.object(OnThread).strict(), z.object({ destinations: z.array(Destination) })),
-  'handoff/prepare': method('handoff/prepare', z.object({ ...OnThread, destination: HostId }).strict(), z.object({ review: HandoffReview })),
-  'handoff/start': method('handoff/start', z.object({ ...OnThread, operationId: z.string().min(1) }).strict(), z.object({ operationId: z.string() })),
-  'handoff/cancel': method('handoff/cancel', z.object({ ...OnThread, operationId: z.string().min(1) }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Review data for the dialog (issue 6); pre-stages on the destination, locks nothing. */
+  'handoff/prepare': method(
+    'handoff/prepare',
+    z.object({ ...OnThread, to: HostId, followUpPrompt: z.string().min(1).max(1_000_000).optional() }).strict(),
+    handoffMethods['handoff/prepare'].result,
+  ),
+  'handoff/start': method('handoff/start', z.object({ ...OnThread, operationId: OperationId }).strict(), handoffMethods['handoff/start'].result),
+  'handoff/status': method('handoff/status', z.object({ ...OnThread, operationId: OperationId }).strict(), handoffMethods['handoff/status'].result),
+  'handoff/cancel': method('handoff/cancel', z.object({ ...OnThread, operationId: OperationId }).strict(), handoffMethods['handoff/cancel'].result),
 
   'connections/list': method('connections/list', Empty, z.object({ hosts: z.array(HostView) })),
   /** Host aliases from ~/.ssh/config that are not saved yet. */
@@ -232,7 +214,8 @@ export const bridgePushes = {
   'host/status': z.object({ host: HostView }),
   /** The thread list changed in a way events do not show (a host came back, a thread appeared). */
   'threads/changed': z.object({ host: HostId }),
-  'handoff/progress': HandoffProgress,
+  /** Stage and bytes of a running handoff, from the host that owns the thread. */
+  'handoff/progress': BridgeHandoffStatus,
   /** The SSH layer needs a person: answer with `connections/answer`. */
   'connections/prompt': z.object({ promptId: z.string(), host: z.string(), prompt: ConnectionPrompt }),
 } as const;

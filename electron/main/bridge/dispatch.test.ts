@@ -49,7 +49,7 @@ describe('bridge dispatcher', () => {
   });
 
   it('handoff says honestly that it is not available yet', async () => {
-    const r = await call('handoff/start', { host: 'local', thread: 't1', operationId: 'op1' });
+    const r = await call('handoff/start', { host: 'local', thread: 't1', operationId: 'op-00001' });
     expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: 'Handoff is not available in this build yet.' } });
   });
 

@@ -223,14 +223,19 @@ export class HostHub {
         return { removed: { ...r.removed, host } };
       },
       'handoff/destinations': async ({ host, thread }) => ({ destinations: this.destinations(host, thread) }),
-      'handoff/prepare': async ({ host }) => {
-        this.route(host);
+      // Routed to the owning host once its app-server speaks the handoff methods (issue 6).
+      'handoff/prepare': async () => {
         throw handoffUnavailable();
       },
       'handoff/start': async () => {
         throw handoffUnavailable();
       },
-      'handoff/cancel': async () => ({ cancelled: false }),
+      'handoff/status': async () => {
+        throw handoffUnavailable();
+      },
+      'handoff/cancel': async () => {
+        throw handoffUnavailable();
+      },
       'connections/list': async () => ({ hosts: this.views().filter((v) => v.kind === 'ssh') }),
       'connections/suggestions': async () => ({ suggestions: await this.connections.suggestions() }),
       'connections/add': async ({ name, target }) => {
