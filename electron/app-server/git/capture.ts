@@ -25,6 +25,8 @@ export interface CaptureOptions {
   /** Ignored paths (relative to the worktree top) the project carries anyway, e.g. `.env`. */
   extraPaths?: string[];
   now?: Date;
+  /** Ref namespace under refs/baton/: `backups` is restore's safety copy of a worktree it reuses. */
+  namespace?: 'snapshots' | 'backups';
 }
 
 const MAX_IGNORED_LISTED = 10_000;
@@ -33,8 +35,8 @@ export function newSnapshotId(now = new Date()): string {
   return `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-export function snapshotRef(thread: string, snapshotId: string): string {
-  return `refs/baton/snapshots/${thread}/${snapshotId}`;
+export function snapshotRef(thread: string, snapshotId: string, namespace: 'snapshots' | 'backups' = 'snapshots'): string {
+  return `refs/baton/${namespace}/${thread}/${snapshotId}`;
 }
 
 export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotManifest> {
@@ -81,7 +83,7 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
 
     const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
     const worktreeCommit = await commitTree(top, worktreeTree, [head, indexCommit], `baton snapshot ${snapshotId} of thread ${opts.thread}`, now);
-    const ref = snapshotRef(opts.thread, snapshotId);
+    const ref = snapshotRef(opts.thread, snapshotId, opts.namespace);
     await updateRef(top, ref, worktreeCommit, '', `baton: capture ${snapshotId}`);
 
     return SnapshotManifest.parse({

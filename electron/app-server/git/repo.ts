@@ -54,9 +54,14 @@ export function assertNoOperationInProgress(p: RepoPaths): void {
   }
 }
 
-/** `git status --porcelain=v2` including untracked files; empty means clean. */
+/**
+ * `git status --porcelain=v2` including untracked files; empty means clean. Without optional
+ * locks: a plain `git status` refreshes and rewrites the index, and this is used on checkouts
+ * that are not ours to touch.
+ */
 export async function statusPorcelain(cwd: string): Promise<string> {
-  return (await git(['status', '--porcelain=v2', '--untracked-files=all'], { cwd })).stdout.toString('utf8');
+  const r = await git(['--no-optional-locks', 'status', '--porcelain=v2', '--untracked-files=all'], { cwd });
+  return r.stdout.toString('utf8');
 }
 
 /** Does an object of this id exist (in the repository, or in a quarantine given by env)? */

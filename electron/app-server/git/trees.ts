@@ -62,11 +62,17 @@ export async function lsTree(cwd: string, tree: string, env?: Env): Promise<Tree
     });
 }
 
-/** Parents of a commit, in order. */
+/** A commit's tree and parents, in order, read from the raw object. */
 export async function commitParents(cwd: string, commit: string, env?: Env): Promise<{ tree: string; parents: string[] }> {
-  const out = await gitText(['show', '-s', '--format=%T %P', commit], { cwd, env });
-  const [tree, ...parents] = out.trim().split(' ').filter(Boolean);
-  return { tree: tree!, parents };
+  const raw = await gitText(['cat-file', 'commit', commit], { cwd, env });
+  const header = raw.slice(0, raw.indexOf('\n\n') >>> 0);
+  let tree = '';
+  const parents: string[] = [];
+  for (const line of header.split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+  }
+  return { tree, parents };
 }
 
 /** Removes untracked, not ignored files and directories (those not in the index). */

@@ -1,0 +1,244 @@
+// Restore: put a captured snapshot into the thread's worktree on this host, exactly — HEAD on the
+// right commit (and branch, when that is safe), the index tree as the index, the working tree as
+// the files. The branch decision is shared/git/tips.ts; this file gathers its facts and obeys.
+// All or nothing: every change pushes its undo, and a failure runs them in reverse.
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ProjectKey, SnapshotManifest } from '../../../shared/contracts/snapshot';
+import { branchRefProblem, shortBranch } from '../../../shared/git/refs';
+import { classifyTip, decidePlacement, type Placement, type TipRelation } from '../../../shared/git/tips';
+import { git } from './git';
+import { GitStateError } from './errors';
+import { captureSnapshot, newSnapshotId } from './capture';
+import { objectType, repoPaths, statusPorcelain } from './repo';
+import { deleteRef, headBranch, mergeBase, resolveCommit, setHeadDetached, setHeadToBranch, setUpstream, updateRef } from './refs';
+import { cleanUntracked, commitParents, readTree } from './trees';
+import { assertSafeTree } from './transfer';
+import { addWorktreeNoCheckout, listWorktrees, removeWorktree, type WorktreeInfo } from './worktrees';
+import { runSetup, setupCommandFor, type SetupResult } from './setup-script';
+
+export interface RestoreOptions {
+  /** The destination repository (any checkout of it). Its objects must already hold the snapshot (receivePack). */
+  repoDir: string;
+  batonHome: string;
+  /** Names the worktree folder: BATON_HOME/worktrees/<project>/<thread>. */
+  project: string;
+  manifest: SnapshotManifest;
+  /** The user agreed to take the branch from another, clean checkout (which is left detached on its commit). */
+  allowMoveBranch?: boolean;
+  /** Shell command run in a newly created worktree; default `.baton/setup.sh` if present; null: none. */
+  setupCommand?: string | null;
+  onSetupOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RestoreResult {
+  worktreePath: string;
+  /** False when the thread's existing worktree was reused. */
+  created: boolean;
+  placement: Placement;
+  /** How the incoming tip relates to this host's branch (local, else remote-tracking), when there is one. */
+  relation: TipRelation | null;
+  /** The branch checked out, or null when detached. */
+  branch: string | null;
+  /** The source's branch, recorded even when the worktree had to be detached. */
+  recordedBranch: string | null;
+  /** Keeps the snapshot reachable here: refs/baton/snapshots/<thread>/<id>. */
+  snapshotRef: string;
+  /** The reused worktree's previous uncommitted state, saved before it was replaced. */
+  backupRef: string | null;
+  setup: SetupResult | null;
+}
+
+export function worktreePathFor(batonHome: string, project: string, thread: string): string {
+  return path.join(batonHome, 'worktrees', project, thread);
+}
+
+export function incomingRef(thread: string, snapshotId: string): string {
+  return `refs/baton/incoming/${thread}/${snapshotId}`;
+}
+
+const same = (a: string, b: string) => {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+};
+
+function invalid(message: string): GitStateError {
+  return new GitStateError('manifest-invalid', message, 'The snapshot description is damaged or crafted; capture it again on the source.');
+}
+
+/** The manifest must describe objects that are here and shaped as capture makes them. */
+async function checkSnapshotObjects(repo: string, m: SnapshotManifest): Promise<void> {
+  for (const oid of [m.head.commit, m.indexCommit, m.worktreeCommit]) {
+    if ((await objectType(repo, oid)) !== 'commit') {
+      throw new GitStateError('pack-incomplete', `Commit ${oid} of snapshot ${m.snapshotId} is not in ${repo}.`, 'Receive the snapshot\'s pack (receivePack / importArchive) before restoring.');
+    }
+  }
+  const w = await commitParents(repo, m.worktreeCommit);
+  const i = await commitParents(repo, m.indexCommit);
+  if (w.tree !== m.worktreeTree || i.tree !== m.indexTree || w.parents.join() !== [m.head.commit, m.indexCommit].join() || i.parents.join() !== m.head.commit) {
+    throw invalid(`Snapshot ${m.snapshotId}'s commits do not match its manifest.`);
+  }
+}
+
+interface BranchFacts {
+  placement: Placement;
+  relation: TipRelation | null;
+}
+
+async function decide(repo: string, m: SnapshotManifest, own: WorktreeInfo | undefined, worktrees: WorktreeInfo[], allowMoveBranch: boolean): Promise<BranchFacts> {
+  const incoming = m.head.commit;
+  const branch = m.head.branch;
+  const relationTo = async (tip: string) => classifyTip({ incoming, destination: tip, mergeBase: await mergeBase(repo, incoming, tip) });
+  let local: { tip: string; relation: TipRelation } | null = null;
+  let remote: { ref: string; tip: string; relation: TipRelation } | null = null;
+  let checkedOutElsewhere: { path: string; clean: boolean } | null = null;
+  if (branch) {
+    const localTip = await resolveCommit(repo, branch);
+    if (localTip) local = { tip: localTip, relation: await relationTo(localTip) };
+    else {
+      for (const ref of [m.head.upstream?.ref, `refs/remotes/origin/${shortBranch(branch)}`]) {
+        const tip = ref && ref.startsWith('refs/remotes/') ? await resolveCommit(repo, ref) : null;
+        if (ref && tip) {
+          remote = { ref, tip, relation: await relationTo(tip) };
+          break;
+        }
+      }
+    }
+    const other = worktrees.find((w) => w.branch === branch && w !== own);
+    if (other) checkedOutElsewhere = { path: other.path, clean: (await statusPorcelain(other.path)) === '' };
+  }
+  const placement = decidePlacement({ branch, incoming, local, remote, checkedOutElsewhere, allowMoveBranch });
+  return { placement, relation: local?.relation ?? remote?.relation ?? null };
+}
+
+export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
+  const parsed = SnapshotManifest.safeParse(opts.manifest);
+  if (!parsed.success) throw invalid(`The snapshot manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const m = parsed.data;
+  if (!ProjectKey.safeParse(opts.project).success) throw invalid(`"${opts.project}" is not a usable project key for a folder name.`);
+  const branchProblem = m.head.branch ? branchRefProblem(m.head.branch) : null;
+  if (branchProblem) throw invalid(`The snapshot's branch "${m.head.branch}" is not acceptable: ${branchProblem}.`);
+
+  const repo = (await repoPaths(opts.repoDir)).top;
+  await checkSnapshotObjects(repo, m);
+  await assertSafeTree(repo, m.worktreeTree);
+  await assertSafeTree(repo, m.indexTree);
+
+  const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
+  const worktrees = await listWorktrees(repo);
+  const own = worktrees.find((w) => same(w.path, wtPath));
+  if (!own && existsSync(wtPath) && readdirSync(wtPath).length > 0) {
+    throw new GitStateError('worktree-conflict', `${wtPath} exists and is not a worktree of ${repo}.`, 'Move that folder away (it may belong to another repository), then restore again.');
+  }
+
+  const { placement, relation } = await decide(repo, m, own, worktrees, opts.allowMoveBranch ?? false);
+  if (placement.kind === 'stop') {
+    const keep = incomingRef(m.thread, m.snapshotId);
+    await git(['update-ref', '-m', 'baton: incoming work kept', keep, m.worktreeCommit], { cwd: repo });
+    const name = shortBranch(m.head.branch!);
+    const how = placement.relation === 'diverged' ? 'have diverged' : 'share no history';
+    throw new GitStateError(
+      placement.relation === 'diverged' ? 'branch-diverged' : 'branch-unrelated',
+      `Branch ${name} here (${placement.destinationTip}) and the incoming ${name} (${m.head.commit}) ${how}; nothing was changed.`,
+      `The incoming work is kept at ${keep} (its first parent is the incoming ${name}). Merge or rebase one onto the other, then move the thread again.`,
+      { destinationTip: placement.destinationTip, incomingTip: m.head.commit, keptAt: keep },
+    );
+  }
+
+  const undo: (() => Promise<unknown>)[] = [];
+  const snapRef = `refs/baton/snapshots/${m.thread}/${m.snapshotId}`;
+  let backupRef: string | null = null;
+  try {
+    const existingSnap = await resolveCommit(repo, snapRef);
+    if (existingSnap !== m.worktreeCommit) {
+      await updateRef(repo, snapRef, m.worktreeCommit, existingSnap ?? '', `baton: restore ${m.snapshotId}`);
+      undo.push(() => (existingSnap ? updateRef(repo, snapRef, existingSnap, m.worktreeCommit, 'baton: undo') : deleteRef(repo, snapRef)));
+    }
+
+    // A reused worktree holds what the thread left here last time; save it before replacing it.
+    let previous: { head: string; branch: string | null; backup: { indexTree: string; worktreeTree: string } | null } | null = null;
+    if (own) {
+      const head = (await resolveCommit(wtPath, 'HEAD'))!;
+      const branch = await headBranch(wtPath);
+      let backup = null;
+      if ((await statusPorcelain(wtPath)) !== '') {
+        const b = await captureSnapshot({ cwd: wtPath, thread: m.thread, snapshotId: `before-${newSnapshotId()}`, namespace: 'backups' });
+        backupRef = b.ref;
+        backup = { indexTree: b.indexTree, worktreeTree: b.worktreeTree };
+      }
+      previous = { head, branch, backup };
+    }
+
+    if (placement.kind === 'branch' && placement.detachOther) {
+      const other = placement.detachOther;
+      const otherHead = (await resolveCommit(other, 'HEAD'))!;
+      await setHeadDetached(other, otherHead);
+      undo.push(() => setHeadToBranch(other, m.head.branch!));
+    }
+    if (placement.kind === 'branch' && placement.update !== 'none') {
+      const branch = m.head.branch!;
+      const old = (await resolveCommit(repo, branch)) ?? '';
+      await updateRef(repo, branch, m.head.commit, old, `baton: restore thread ${m.thread}`);
+      undo.push(() =>
+        old ? updateRef(repo, branch, old, m.head.commit, 'baton: undo') : git(['branch', '-D', shortBranch(branch)], { cwd: repo }),
+      );
+      if (placement.upstream) await setUpstream(repo, branch, placement.upstream);
+    }
+
+    if (!own) {
+      const parent = path.dirname(wtPath);
+      const firstCreated = await mkdir(parent, { recursive: true });
+      undo.push(async () => {
+        // Remove only the folders this restore made, and only if they are still empty.
+        if (!firstCreated) return;
+        for (let d = parent; d.startsWith(firstCreated); d = path.dirname(d)) await rmdir(d).catch(() => undefined);
+      });
+      const existedEmpty = existsSync(wtPath);
+      await addWorktreeNoCheckout(repo, wtPath, m.head.commit);
+      undo.push(async () => {
+        await removeWorktree(repo, wtPath);
+        if (!existedEmpty) await rm(wtPath, { recursive: true, force: true });
+      });
+    } else {
+      const prev = previous!;
+      undo.push(async () => {
+        if (prev.branch) await setHeadToBranch(wtPath, prev.branch);
+        else await setHeadDetached(wtPath, prev.head);
+        await readTree(wtPath, prev.backup?.worktreeTree ?? `${prev.head}^{tree}`, { update: true });
+        await cleanUntracked(wtPath);
+        await readTree(wtPath, prev.backup?.indexTree ?? `${prev.head}^{tree}`, { update: false });
+      });
+    }
+
+    if (placement.kind === 'branch') await setHeadToBranch(wtPath, m.head.branch!);
+    else await setHeadDetached(wtPath, m.head.commit);
+    // Files first from the working tree (index = W makes `clean` drop only stale untracked
+    // files, never ignored ones like node_modules/), then the index becomes the index tree
+    // without touching the files.
+    await readTree(wtPath, m.worktreeTree, { update: true });
+    if (own) await cleanUntracked(wtPath);
+    await readTree(wtPath, m.indexTree, { update: false });
+    await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw e;
+  }
+
+  const command = own ? null : setupCommandFor(wtPath, opts.setupCommand);
+  const setup = command ? await runSetup(wtPath, command, opts.onSetupOutput) : null;
+  return {
+    worktreePath: wtPath,
+    created: !own,
+    placement,
+    relation,
+    branch: placement.kind === 'branch' ? m.head.branch : null,
+    recordedBranch: m.head.branch,
+    snapshotRef: snapRef,
+    backupRef,
+    setup,
+  };
+}
