@@ -18,14 +18,20 @@ export interface ApprovalAsk {
 export interface TurnIO {
   /** Appends an item; rejects (FencedError) once the thread's epoch moved on. */
   addItem(item: TranscriptItem): Promise<void>;
-  /** Streams more text into an item's `output` (commands) or `text` (messages). */
+  /** Streams more text into an item's `output` (commands) or `text` (messages). The runtime awaits each call in order. */
   appendToItem(itemId: string, field: 'output' | 'text', chunk: string): Promise<void>;
   updateItem(item: TranscriptItem): Promise<void>;
+  /**
+   * Records the plan in the thread's plan history (`plan_updated`). Only that: the runtime adds
+   * the matching `plan_update` transcript item itself with addItem.
+   */
   updatePlan(plan: Plan): Promise<void>;
   /**
    * Records an approval_request item, sets status `waiting-approval` and resolves with the
-   * user's answer (`approval/respond`). An `always` answer has already been stored as an
-   * ApprovalRule when this resolves. Rejects with an AbortError when the turn is interrupted.
+   * user's answer (`approval/respond`), the service recording the approval_decision item and
+   * setting status back to `running`. An `always` answer has already been stored as an
+   * ApprovalRule ({ tool: ask.tool, pattern: ask.pattern }) when this resolves. Rejects with an
+   * AbortError when the turn is interrupted. The runtime runs nothing before it resolves.
    */
   requestApproval(ask: ApprovalAsk): Promise<ApprovalAnswer>;
   /** Throws FencedError if the thread may no longer be written by this turn (checked before every tool call). */
@@ -53,7 +59,12 @@ export interface Agent {
   /**
    * Runs one turn to its end. Resolves when the turn is done (or was interrupted: then it must
    * resolve promptly after `signal` aborts, with every child process gone). Rejects only on
-   * failures the thread service should record as a failed turn.
+   * failures the thread service should record as a failed turn; the error's message is one
+   * line a person can act on ("The model server at … answered HTTP 401: …").
+   *
+   * On interrupt the runtime marks its running item `interrupted` (best effort: a FencedError
+   * is swallowed) and adds nothing else; the thread service records the `turn_interrupted`
+   * marker and `turn_completed`.
    */
   runTurn(ctx: TurnContext): Promise<void>;
 }

@@ -1,0 +1,238 @@
+// The runtime end to end with the offline provider: real shell processes, real files in a temp
+// worktree, approvals answered through the TurnIO harness.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAgent } from './index';
+import { processGroupGone } from './tools/process';
+import { MemoryTurnIO, testContext, testSettings, type Answerer } from './test-support/memoryTurnIO';
+import type { AgentSettings } from '../../../shared/contracts/thread';
+
+let wt: string;
+beforeEach(() => {
+  wt = mkdtempSync(path.join(os.tmpdir(), 'baton-agent-'));
+});
+afterEach(() => {
+  rmSync(wt, { recursive: true, force: true });
+});
+
+const notConfined = { enforced: false as const, reason: 'the test runs unconfined' };
+
+async function turn(input: string, settings: AgentSettings, answer?: Answerer, signal?: AbortSignal) {
+  const io = new MemoryTurnIO(answer, signal);
+  const ctx = testContext({ worktree: wt, input, settings, io, signal });
+  await createAgent(settings, { sandbox: notConfined }).runTurn(ctx);
+  return io;
+}
+
+describe('offline agent through the runtime', () => {
+  it('runs commands in order in the worktree, writes files, updates the plan, and summarizes', async () => {
+    const io = await turn(
+      ['Let us start.', '$ echo one && pwd', '$ sh -c "echo err >&2; exit 3"', '```write notes/a.txt', 'hello', '```', 'plan: [x] look; [~] fix; [ ] test'].join('\n'),
+      testSettings(),
+    );
+    const cmds = io.ofType('command_execution');
+    expect(cmds.map((c) => [c.command, c.status, c.exitCode])).toEqual([
+      ['echo one && pwd', 'completed', 0],
+      ['sh -c "echo err >&2; exit 3"', 'failed', 3],
+    ]);
+    expect(cmds[0]!.output).toBe(`one\n${wt}\n`);
+    expect(cmds[0]!.cwd).toBe(wt);
+    expect(cmds[1]!.output).toBe('err\n');
+    expect(readFileSync(path.join(wt, 'notes/a.txt'), 'utf8')).toBe('hello\n');
+    const change = io.ofType('file_change')[0]!;
+    expect(change).toMatchObject({ path: 'notes/a.txt', kind: 'add', status: 'applied' });
+    expect(change.diff).toContain('+hello');
+    expect(io.plans).toEqual([{ steps: [{ step: 'look', status: 'completed' }, { step: 'fix', status: 'in_progress' }, { step: 'test', status: 'pending' }] }]);
+    expect(io.ofType('plan_update')).toHaveLength(1);
+    const summary = io.ofType('agent_message').at(-1)!.text;
+    expect(summary).toContain('`echo one && pwd` ok');
+    expect(summary).toContain('failed (exit code 3)');
+    expect(summary).toContain('write notes/a.txt ok');
+  });
+
+  it('says how to use it when the message asks for nothing', async () => {
+    const io = await turn('hello there', testSettings());
+    expect(io.ofType('agent_message')[0]!.text).toMatch(/offline agent/);
+    expect(io.ofType('command_execution')).toHaveLength(0);
+  });
+
+  it('under untrusted asks before a command and runs nothing before the answer', async () => {
+    const marker = path.join(wt, 'ran');
+    let existedAtAsk: boolean | undefined;
+    const io = await turn(`$ touch ${marker}`, testSettings({ permissions: { approvalPolicy: 'untrusted' } }), (ask) => {
+      existedAtAsk = existsSync(marker);
+      expect(ask).toMatchObject({ tool: 'shell', pattern: `touch ${marker}` });
+      return 'allow';
+    });
+    expect(existedAtAsk).toBe(false);
+    expect(existsSync(marker)).toBe(true);
+    expect(io.log.slice(0, 3)).toEqual([`ask touch ${marker}`, 'answer allow', 'add command_execution']);
+  });
+
+  it('a denied command is recorded as declined and the turn goes on', async () => {
+    const io = await turn('$ touch denied\n$ touch allowed', testSettings({ permissions: { approvalPolicy: 'untrusted' } }), (ask) =>
+      ask.pattern === 'touch denied' ? 'deny' : 'allow',
+    );
+    expect(existsSync(path.join(wt, 'denied'))).toBe(false);
+    expect(existsSync(path.join(wt, 'allowed'))).toBe(true);
+    expect(io.ofType('command_execution').map((c) => [c.command, c.status])).toEqual([
+      ['touch denied', 'declined'],
+      ['touch allowed', 'completed'],
+    ]);
+    expect(io.ofType('agent_message')[0]!.text).toContain('`touch denied` declined by you');
+  });
+
+  it('"always" adds a rule and the identical command is not asked again', async () => {
+    const io = await turn('$ echo same\n$ echo same\n$ echo other', testSettings({ permissions: { approvalPolicy: 'untrusted' } }), () => 'always');
+    expect(io.asks.map((a) => a.pattern)).toEqual(['echo same', 'echo other']);
+    expect(io.rules.map((r) => [r.tool, r.pattern])).toEqual([
+      ['shell', 'echo same'],
+      ['shell', 'echo other'],
+    ]);
+    expect(io.ofType('command_execution').every((c) => c.status === 'completed')).toBe(true);
+  });
+
+  it('a standing rule from an earlier turn skips the ask for exactly that command', async () => {
+    const settings = testSettings({ permissions: { approvalPolicy: 'untrusted' } });
+    const io = new MemoryTurnIO(() => 'deny');
+    const rules = [{ tool: 'shell', pattern: 'echo granted', grantedAt: new Date().toISOString() }];
+    await createAgent(settings, { sandbox: notConfined }).runTurn(
+      testContext({ worktree: wt, input: '$ echo granted\n$ echo granted --more', settings, io, rules }),
+    );
+    expect(io.asks.map((a) => a.pattern)).toEqual(['echo granted --more']);
+    expect(io.ofType('command_execution').map((c) => c.status)).toEqual(['completed', 'declined']);
+  });
+
+  it('interrupting `sleep 30` returns within 1 s and leaves no process of its group', async () => {
+    const ac = new AbortController();
+    const io = new MemoryTurnIO(undefined, ac.signal);
+    const settings = testSettings();
+    // A background child too: the whole group must go, not just the shell.
+    const ctx = testContext({ worktree: wt, input: '$ sleep 30 & sleep 30\n$ touch after', settings, io, signal: ac.signal });
+    const done = createAgent(settings, { sandbox: notConfined }).runTurn(ctx);
+    const pid = await waitForRunningPid(io);
+    expect(processGroupGone(pid)).toBe(false);
+    const t0 = Date.now();
+    ac.abort();
+    await done;
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(1000);
+    expect(await eventually(() => processGroupGone(pid), 1000 - elapsed)).toBe(true);
+    expect(io.ofType('command_execution').map((c) => c.status)).toEqual(['interrupted']);
+    expect(existsSync(path.join(wt, 'after'))).toBe(false);
+    expect(io.ofType('agent_message')).toHaveLength(0);
+  });
+
+  it('interrupting while an approval is pending runs nothing', async () => {
+    const ac = new AbortController();
+    const settings = testSettings({ permissions: { approvalPolicy: 'untrusted' } });
+    const io = new MemoryTurnIO(() => new Promise(() => {}), ac.signal);
+    const done = createAgent(settings, { sandbox: notConfined }).runTurn(testContext({ worktree: wt, input: '$ touch x', settings, io, signal: ac.signal }));
+    while (io.asks.length === 0) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await done;
+    expect(existsSync(path.join(wt, 'x'))).toBe(false);
+    expect(io.ofType('command_execution')).toHaveLength(0);
+  });
+
+  it('a command that outlives its timeout is stopped and reported', async () => {
+    const settings = testSettings();
+    const io = new MemoryTurnIO();
+    await createAgent(settings, { sandbox: notConfined, shellTimeoutMs: 300 }).runTurn(testContext({ worktree: wt, input: '$ echo start; sleep 30', settings, io }));
+    const [cmd] = io.ofType('command_execution');
+    expect(cmd).toMatchObject({ status: 'failed', exitCode: null });
+    expect(cmd!.output).toMatch(/^start\n[\s\S]*timed out/);
+  });
+
+  it('refuses file writes that escape the worktree, by .., absolute path or symlink', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'baton-outside-'));
+    try {
+      symlinkSync(outside, path.join(wt, 'link'));
+      const input = ['```write ../escape.txt', 'x', '```', `\`\`\`write ${outside}/abs.txt`, 'x', '```', '```write link/through.txt', 'x', '```'].join('\n');
+      const io = await turn(input, testSettings());
+      expect(existsSync(path.join(path.dirname(wt), 'escape.txt'))).toBe(false);
+      expect(existsSync(path.join(outside, 'abs.txt'))).toBe(false);
+      expect(existsSync(path.join(outside, 'through.txt'))).toBe(false);
+      const errors = io.ofType('system_event').filter((e) => e.event === 'error').map((e) => e.text);
+      expect(errors).toHaveLength(3);
+      expect(errors[0]).toMatch(/outside the worktree/);
+      expect(errors[2]).toMatch(/symlink/);
+      expect(io.ofType('agent_message')[0]!.text).toMatch(/write \.\.\/escape\.txt failed \(Refused/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a failing PreToolUse hook blocks the call and shows its stderr; PostToolUse sees the result', async () => {
+    const settings = testSettings({
+      hooks: {
+        preToolUse: [{ matcher: ['shell'], command: `grep -q '"rm ' && { echo 'no rm, please' >&2; exit 2; } || exit 0`, timeoutMs: 10_000 }],
+        postToolUse: [{ matcher: [], command: 'cat >> post.jsonl; echo >> post.jsonl', timeoutMs: 10_000 }],
+      },
+    });
+    const io = await turn('$ rm -rf src\n$ echo fine', settings);
+    const [blocked, ok] = io.ofType('command_execution');
+    expect(blocked).toMatchObject({ command: 'rm -rf src', status: 'blocked', exitCode: null });
+    expect(blocked!.output).toContain('no rm, please');
+    expect(ok).toMatchObject({ command: 'echo fine', status: 'completed' });
+    const post = readFileSync(path.join(wt, 'post.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(post).toHaveLength(1);
+    expect(post[0]).toMatchObject({ hook_event_name: 'PostToolUse', tool_name: 'shell', tool_input: { command: 'echo fine' }, tool_response: { status: 'completed' } });
+    expect(io.ofType('agent_message')[0]!.text).toContain('`rm -rf src` blocked by a hook');
+  });
+
+  it('tells the thread plainly when the sandbox is not enforced', async () => {
+    const io = await turn('$ true\n$ true', testSettings({ permissions: { sandbox: 'workspace-write' } }));
+    const notices = io.ofType('system_event').filter((e) => e.event === 'notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.text).toMatch(/^Sandbox not enforced/);
+  });
+
+  it('writes under a read-only profile: refused with "never", asked with "on-request"', async () => {
+    mkdirSync(path.join(wt, 'd'));
+    const never = await turn('```write d/x\nx\n```', testSettings({ permissions: { sandbox: 'read-only', approvalPolicy: 'never' } }));
+    expect(existsSync(path.join(wt, 'd/x'))).toBe(false);
+    expect(never.ofType('file_change')[0]).toMatchObject({ status: 'failed' });
+    const asked = await turn('```write d/x\nx\n```', testSettings({ permissions: { sandbox: 'read-only', approvalPolicy: 'on-request' } }), () => 'deny');
+    expect(asked.asks).toHaveLength(1);
+    expect(asked.ofType('file_change')[0]).toMatchObject({ status: 'declined', kind: 'add' });
+    expect(existsSync(path.join(wt, 'd/x'))).toBe(false);
+  });
+});
+
+async function waitForRunningPid(io: MemoryTurnIO): Promise<number> {
+  // The running item exists once the process is spawned; find the pgid of the sh by its cwd-less command.
+  for (let i = 0; i < 500; i++) {
+    const running = io.ofType('command_execution').find((c) => c.status === 'running');
+    if (running) {
+      const pid = findPidByCmdline(running.command);
+      if (pid) return pid;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the command never started');
+}
+
+function findPidByCmdline(command: string): number | null {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (argv[0] === '/bin/sh' && argv[1] === '-c' && argv[2] === command) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+async function eventually(f: () => boolean, withinMs: number): Promise<boolean> {
+  const end = Date.now() + Math.max(withinMs, 0);
+  for (;;) {
+    if (f()) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

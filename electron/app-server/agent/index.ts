@@ -1,0 +1,46 @@
+// The agent runtime's front door: `createAgent(settings)` gives the thread service an Agent for
+// a thread's settings. The provider decides *what* to do; the ToolRunner decides whether and
+// how it may happen (hooks, approvals, sandbox, paths) — the same for every provider.
+import type { AgentSettings } from '../../../shared/contracts/thread';
+import { runOfflineTurn } from './providers/offline';
+import { probeSandbox, type SandboxStatus } from './sandbox';
+import { ToolRunner } from './toolRunner';
+import type { Agent, TurnContext } from './types';
+
+export type { Agent, TurnContext, TurnIO, ApprovalAsk, ApprovalAnswer } from './types';
+
+export interface AgentDeps {
+  /** Whether commands can be confined here; default: probe bwrap once per process. */
+  sandbox?: SandboxStatus;
+  /** Default and maximum run time of one command (default 10 minutes). */
+  shellTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace on interrupt/timeout (default 300 ms). */
+  killGraceMs?: number;
+  /** Model request: longest silence before giving up (default 120 s). */
+  modelTimeoutMs?: number;
+  /** Environment for API-key lookup (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_SHELL_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+
+export function createAgent(settings: AgentSettings, deps: AgentDeps = {}): Agent {
+  return {
+    async runTurn(ctx: TurnContext) {
+      const tools = new ToolRunner(ctx, {
+        settings,
+        sandbox: deps.sandbox ?? probeSandbox(),
+        shellTimeoutMs: deps.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
+        killGraceMs: deps.killGraceMs,
+      });
+      switch (settings.provider) {
+        case 'offline':
+          return runOfflineTurn(ctx, tools);
+        case 'openai-compatible':
+          throw new Error('The openai-compatible provider is not in this build yet; use provider "offline" for now.');
+      }
+    },
+  };
+}
