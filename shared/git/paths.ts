@@ -46,8 +46,8 @@ export function pathProblem(path: string): string | null {
  */
 export function unsafeEntries(entries: readonly TreeEntry[]): UnsafePath[] {
   const problems: UnsafePath[] = [];
-  const symlinks = new Set<string>();
-  for (const e of entries) if (e.mode === SYMLINK) symlinks.add(e.path.toLowerCase());
+  const symlinks = new Map<string, string>();
+  for (const e of entries) if (e.mode === SYMLINK) symlinks.set(e.path.toLowerCase(), e.path);
   for (const e of entries) {
     const p = pathProblem(e.path);
     if (p) {
@@ -60,9 +60,9 @@ export function unsafeEntries(entries: readonly TreeEntry[]): UnsafePath[] {
     }
     const parts = e.path.toLowerCase().split('/');
     for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
-      if (symlinks.has(prefix)) {
-        problems.push({ path: e.path, reason: `would be written through the symlink ${e.path.split('/').slice(0, i).join('/')}` });
+      const link = symlinks.get(parts.slice(0, i).join('/'));
+      if (link !== undefined) {
+        problems.push({ path: e.path, reason: `would be written through the symlink ${link}` });
         break;
       }
     }
