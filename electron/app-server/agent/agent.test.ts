@@ -1,6 +1,6 @@
 // The runtime end to end with the offline provider: real shell processes, real files in a temp
 // worktree, approvals answered through the TurnIO harness.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,6 +50,31 @@ describe('offline agent through the runtime', () => {
     expect(summary).toContain('`echo one && pwd` ok');
     expect(summary).toContain('failed (exit code 3)');
     expect(summary).toContain('write notes/a.txt ok');
+  });
+
+  it('applies a patch block: every file changes, each recorded with its diff', async () => {
+    writeFileSync(path.join(wt, 'a.txt'), 'one\ntwo\nthree\n');
+    writeFileSync(path.join(wt, 'old.txt'), 'bye\n');
+    const patch = ['*** Begin Patch', '*** Update File: a.txt', '@@', ' one', '-two', '+TWO', '*** Delete File: old.txt', '*** Add File: new/b.txt', '+bee', '*** End Patch'];
+    const io = await turn(['```patch', ...patch, '```'].join('\n'), testSettings());
+    expect(readFileSync(path.join(wt, 'a.txt'), 'utf8')).toBe('one\nTWO\nthree\n');
+    expect(existsSync(path.join(wt, 'old.txt'))).toBe(false);
+    expect(readFileSync(path.join(wt, 'new/b.txt'), 'utf8')).toBe('bee\n');
+    expect(io.ofType('file_change').map((c) => [c.path, c.kind, c.status])).toEqual([
+      ['a.txt', 'modify', 'applied'],
+      ['old.txt', 'delete', 'applied'],
+      ['new/b.txt', 'add', 'applied'],
+    ]);
+    expect(io.ofType('file_change')[0]!.diff).toBe('--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n');
+  });
+
+  it('a patch that does not apply changes nothing and says why', async () => {
+    writeFileSync(path.join(wt, 'a.txt'), 'one\n');
+    const patch = ['*** Begin Patch', '*** Add File: b.txt', '+b', '*** Update File: a.txt', '-nope', '+x', '*** End Patch'];
+    const io = await turn(['```patch', ...patch, '```'].join('\n'), testSettings());
+    expect(existsSync(path.join(wt, 'b.txt'))).toBe(false);
+    expect(io.ofType('system_event')[0]!.text).toMatch(/could not find these lines in a.txt/);
+    expect(io.ofType('agent_message')[0]!.text).toMatch(/patch failed/);
   });
 
   it('says how to use it when the message asks for nothing', async () => {

@@ -49,11 +49,12 @@ function doProbe(): SandboxStatus {
  */
 export function bwrapArgs(mode: Exclude<SandboxMode, 'full-access'>, worktree: string, writableRoots: readonly string[]): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-  if (mode === 'workspace-write') {
-    for (const dir of [worktree, ...writableRoots]) {
-      const abs = path.resolve(dir);
-      args.push('--bind', abs, abs);
-    }
+  // Re-expose the worktree and roots over the private /tmp (they often live under it):
+  // writable for workspace-write, read-only for read-only.
+  const bind = mode === 'workspace-write' ? '--bind' : '--ro-bind';
+  for (const dir of [worktree, ...writableRoots]) {
+    const abs = path.resolve(dir);
+    args.push(bind, abs, abs);
   }
   args.push('--unshare-pid', '--die-with-parent', '--chdir', path.resolve(worktree));
   return args;

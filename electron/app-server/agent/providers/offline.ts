@@ -13,7 +13,8 @@
 //                                   replaces the plan: steps separated by ";", each optionally
 //                                   prefixed [x] completed, [~] or [>] in progress, [ ] pending
 //
-// Any other line is prose and ignored. Fences may use ``` or ~~~.
+// Any other line is prose and ignored, and so is everything inside any other fenced block
+// (```sh … ``` is an example being quoted, not an order). Fences may use ``` or ~~~.
 import type { PlanStep } from '../../../../shared/contracts/thread';
 import type { ToolOutcome, ToolRunner } from '../toolRunner';
 import type { TurnContext } from '../types';
@@ -42,6 +43,13 @@ export function parseOfflineMessage(text: string): OfflineAction[] {
       } else {
         actions.push({ kind: 'patch', patch: body.join('\n') });
       }
+      continue;
+    }
+    const other = line.match(/^(```|~~~)/);
+    if (other) {
+      // Any other fenced block is quoted material (a pasted log, an example), not instructions.
+      i++;
+      while (i < lines.length && lines[i]!.trim() !== other[1]) i++;
       continue;
     }
     if (line.startsWith('$ ')) {
