@@ -412,11 +412,8 @@ export class ThreadService {
       addItem: (item) => write([{ kind: 'item_added', item: withTurn(item) }]),
       appendToItem: (itemId, field, chunk) => write([{ kind: 'item_delta', itemId, field, chunk }]),
       updateItem: (item) => write([{ kind: 'item_updated', item: withTurn(item) }]),
-      updatePlan: (plan) =>
-        write([
-          { kind: 'item_added', item: { id: randomUUID(), turnId, type: 'plan_update', plan, at: now() } },
-          { kind: 'plan_updated', plan },
-        ]),
+      // Only the plan history: the runtime adds the plan_update transcript item itself (types.ts).
+      updatePlan: (plan) => write([{ kind: 'plan_updated', plan }]),
       requestApproval: async (ask) => {
         if (turn.controller.signal.aborted) throw abortError();
         const requestId = `req-${randomBytes(4).toString('hex')}`;

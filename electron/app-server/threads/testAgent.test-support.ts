@@ -10,7 +10,9 @@ export const testAgent: Agent = {
       ctx.io.assertOwner();
       if (ctx.signal.aborted) return;
       if (line.startsWith('plan:')) {
-        await ctx.io.updatePlan({ steps: line.slice(5).split(';').map((s) => ({ step: s.trim(), status: 'pending' as const })) });
+        const plan = { steps: line.slice(5).split(';').map((s) => ({ step: s.trim(), status: 'pending' as const })) };
+        await ctx.io.addItem({ id: ctx.newId(), type: 'plan_update', plan, at: ctx.now() });
+        await ctx.io.updatePlan(plan);
       } else if (line.startsWith('$ ')) {
         const command = line.slice(2);
         const allowed = ctx.approvalRules.some((r) => r.tool === 'shell' && r.pattern === command);

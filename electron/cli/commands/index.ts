@@ -1,0 +1,8 @@
+// Every command group of `baton`, one registration line each.
+import type { CommandGroup } from '../command';
+import { registerApprove } from './approve';
+import { registerProject } from './project';
+import { registerServe } from './serve';
+import { registerThread } from './thread';
+
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerApprove];

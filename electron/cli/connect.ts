@@ -1,0 +1,56 @@
+// Every CLI command talks JSON-RPC to an app-server: the running `baton serve` of this
+// BATON_HOME when server.json points to a live one (so the CLI never writes logs a server is
+// writing), otherwise an app-server embedded in this process for the duration of the call.
+import { createRpcClient, type RpcClient } from '../../shared/rpc/client';
+import { createAgent } from '../app-server/agent/index';
+import { connectionPair } from '../app-server/rpc/stdio';
+import { connectWebSocket } from '../app-server/rpc/websocket';
+import { startAppServer, type AppServer } from '../app-server/server/appServer';
+import { readLiveServerInfo } from '../app-server/server/serverInfo';
+import { SERVER_VERSION } from '../app-server/server/version';
+import { batonHome, homePaths } from '../app-server/storage/home';
+import { CliError } from './output';
+
+export interface Session {
+  client: RpcClient;
+  /** `server`: a running baton serve; `embedded`: an app-server inside this process. */
+  mode: 'server' | 'embedded';
+  home: string;
+  close(): Promise<void>;
+}
+
+export async function openSession(): Promise<Session> {
+  const home = batonHome();
+  const info = readLiveServerInfo(homePaths(home).serverInfo);
+  if (info) {
+    let conn;
+    try {
+      conn = await connectWebSocket(info.url, info.token);
+    } catch (e) {
+      throw new CliError(
+        `The Baton server for ${home} (pid ${info.pid}) did not accept a connection at ${info.url}: ${(e as Error).message}.`,
+        'Restart it with `baton serve`, or stop it to let the CLI work without it.',
+      );
+    }
+    const client = createRpcClient((t) => conn.send(t));
+    conn.onMessage((t) => client.receive(t));
+    conn.onClose(() => client.close('the server closed the connection'));
+    await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+    return { client, mode: 'server', home, close: async () => conn.close() };
+  }
+  const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
+  const [mine, theirs] = connectionPair();
+  app.attach(theirs);
+  const client = createRpcClient((t) => mine.send(t));
+  mine.onMessage((t) => client.receive(t));
+  await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+  return {
+    client,
+    mode: 'embedded',
+    home,
+    close: async () => {
+      await app.close();
+      mine.close();
+    },
+  };
+}

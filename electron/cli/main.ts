@@ -1,0 +1,31 @@
+// The `baton` command (bundled to dist/baton.cjs): the CLI and the headless app-server.
+import { Command, CommanderError } from 'commander';
+import { SERVER_VERSION } from '../app-server/server/version';
+import { commandGroups } from './commands/index';
+import { ExitCode } from './output';
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('baton')
+    .description('Move live coding-agent threads between this computer and your SSH hosts, whole.')
+    .version(SERVER_VERSION, '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`baton: ${str.replace(/^error: /, '')}`) });
+  for (const register of commandGroups) register(program);
+  // Subcommands inherit exitOverride only when created after it; make sure of every one.
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+      process.exitCode = ok ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    process.stderr.write(`baton: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = ExitCode.failure;
+  }
+}
+
+void main(process.argv);
