@@ -209,6 +209,8 @@ export const PeerHaves = z.object({
   haves: z.array(ObjectId),
   /** The destination's branch tip with the thread's branch name, when it has the branch. */
   branchTip: ObjectId.nullable(),
+  /** How `baseCommit` relates to `branchTip`, when the destination has both (shared/git/tips.ts). */
+  relation: z.enum(['same', 'fast-forward', 'destination-ahead', 'diverged', 'unrelated']).nullable(),
   /** Where the worktree goes, in the destination's own path syntax, and whether it exists already. */
   worktree: z.object({ path: z.string(), reused: z.boolean() }),
   /** Of the paths asked about, those that exist there (review warnings). */
@@ -222,7 +224,19 @@ export const PeerHaves = z.object({
 });
 export type PeerHaves = z.infer<typeof PeerHaves>;
 
+/** What a host says about itself (answer to `describe`): enough to decide eligibility. */
+export const PeerDescription = z.object({
+  type: z.literal('description'),
+  host: HostId,
+  protocolVersion: z.number().int(),
+  serverVersion: z.string(),
+  projects: z.array(z.object({ identity: z.string(), subdir: z.string() })),
+});
+export type PeerDescription = z.infer<typeof PeerDescription>;
+
 export const PeerRequest = z.discriminatedUnion('type', [
+  /** Source → any host: who are you, which projects do you have (for `handoff/destinations`). */
+  z.object({ type: z.literal('describe') }),
   /** Source → destination, during prepare: what do you have, where would the worktree go. Also pre-stages. */
   z.object({
     type: z.literal('probe'),
@@ -264,6 +278,7 @@ export const PeerRequest = z.discriminatedUnion('type', [
 export type PeerRequest = z.infer<typeof PeerRequest>;
 
 export const PeerResponse = z.discriminatedUnion('type', [
+  PeerDescription,
   PeerHaves,
   /** Resume offsets: bytes of each part the destination has verified and kept durably. */
   z.object({ type: z.literal('resume'), op: OperationId, have: z.array(z.object({ name: PartName, offset: z.number().int().nonnegative() })) }),
