@@ -43,6 +43,9 @@ class MessageReader {
   constructor(private readonly ws: WebSocket) {
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
+    // ws reports protocol violations (oversized frame, bad opcode) as 'error', then closes: the
+    // close carries the outcome, and an unlistened 'error' would crash the process.
+    ws.on('error', () => {});
   }
 
   next(): Promise<Buffer> {
