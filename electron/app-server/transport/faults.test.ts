@@ -7,7 +7,7 @@ import type { SecureChannel } from './channel.js';
 import { RESERVED_NONCE, type CipherState } from './cipher-state.js';
 import { connectSecure } from './client.js';
 import { generateStaticKeypair, loadOrCreateIdentity } from './identity.js';
-import { startMitm, startPair, sleep, tempHome, until, type Pair, type Tamper } from './test-fixtures.js';
+import { startMitm, startPair, sleep, tempHome, until, type Pair } from './test-fixtures.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
