@@ -6,12 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ArchiveHeader, SnapshotManifest, type ArchivePartName } from '../../../shared/contracts/snapshot';
+import { ArchiveHeader, type ArchivePartName, type SnapshotManifest } from '../../../shared/contracts/snapshot';
 import { ARCHIVE_MAGIC, ARCHIVE_PREFIX_BYTES, ARCHIVE_TRAILER_BYTES, checkPrefix, layoutParts, type PartRange } from '../../../shared/git/archive-layout';
 import { GitStateError } from './errors';
 import { captureSnapshot } from './capture';
 import { buildPack, DEFAULT_MAX_BYTES, receivePack, sha256 } from './transfer';
-import { restoreSnapshot, type RestoreResult } from './restore';
+import { restoreSnapshot, validateManifest, type RestoreResult } from './restore';
 import type { SetupResult } from './setup-script';
 
 export type EventsInput = Uint8Array | AsyncIterable<Uint8Array>;
@@ -166,12 +166,13 @@ export async function readArchive(file: string, opts: { maxBytes?: number } = {}
   const part = (name: ArchivePartName): PartRange => layout.parts.find((p) => p.name === name)!;
   const m = part('manifest');
   if (m.size > MAX_MANIFEST_BYTES) throw bad('archive-invalid', `its manifest is ${m.size} bytes, over ${MAX_MANIFEST_BYTES}.`, file);
-  let manifest: SnapshotManifest;
+  let raw: unknown;
   try {
-    manifest = SnapshotManifest.parse(JSON.parse((await readRange(file, m.offset, m.size)).toString('utf8')));
+    raw = JSON.parse((await readRange(file, m.offset, m.size)).toString('utf8'));
   } catch (e) {
     throw new GitStateError('manifest-invalid', `${path.basename(file)}: its snapshot manifest is invalid (${e instanceof Error ? e.message.slice(0, 300) : e}).`, 'Export the thread again from the source.');
   }
+  const manifest = validateManifest(raw);
   if (manifest.thread !== header.thread) throw bad('archive-invalid', `its header names thread ${header.thread} but its manifest ${manifest.thread}.`, file);
   const ev = part('events');
   const p = part('pack');
@@ -211,13 +212,13 @@ export interface ImportArchiveResult {
  */
 export async function importArchive(o: ImportArchiveOptions): Promise<ImportArchiveResult> {
   const a = await readArchive(o.file, { maxBytes: o.maxBytes });
+  validateManifest(a.manifest, o.project);
   await receivePack(o.repoDir, {
     pack: { file: a.pack.file, offset: a.pack.offset, size: a.pack.size },
     size: a.pack.size,
     sha256: a.pack.sha256,
     maxBytes: o.maxBytes,
-    tips: [a.manifest.worktreeCommit],
-    trees: [a.manifest.indexTree, a.manifest.worktreeTree],
+    snapshot: a.manifest,
   });
   const restore = await restoreSnapshot({
     repoDir: o.repoDir,

@@ -24,8 +24,7 @@ async function transfer(source: string, dest: string, thread: string) {
     pack: { bytes: pack.bytes },
     size: pack.size,
     sha256: pack.sha256,
-    tips: [manifest.worktreeCommit],
-    trees: [manifest.indexTree, manifest.worktreeTree],
+    snapshot: manifest,
   });
   return { manifest, pack };
 }

@@ -11,10 +11,10 @@ import { classifyTip, decidePlacement, type Placement, type TipRelation } from '
 import { git } from './git';
 import { GitStateError } from './errors';
 import { captureSnapshot, newSnapshotId } from './capture';
-import { objectType, repoPaths, statusPorcelain } from './repo';
+import { repoPaths, statusPorcelain } from './repo';
 import { deleteRef, headBranch, mergeBase, resolveCommit, setHeadDetached, setHeadToBranch, setUpstream, updateRef } from './refs';
-import { cleanUntracked, commitParents, readTree } from './trees';
-import { assertSafeTree } from './transfer';
+import { cleanUntracked, readTree } from './trees';
+import { checkSnapshotObjects, invalidManifest as invalid } from './snapshot-objects';
 import { addWorktreeNoCheckout, listWorktrees, removeWorktree, type WorktreeInfo } from './worktrees';
 import { runSetup, setupCommandFor, type SetupResult } from './setup-script';
 
@@ -66,23 +66,6 @@ const same = (a: string, b: string) => {
   }
 };
 
-function invalid(message: string): GitStateError {
-  return new GitStateError('manifest-invalid', message, 'The snapshot description is damaged or crafted; capture it again on the source.');
-}
-
-/** The manifest must describe objects that are here and shaped as capture makes them. */
-async function checkSnapshotObjects(repo: string, m: SnapshotManifest): Promise<void> {
-  for (const oid of [m.head.commit, m.indexCommit, m.worktreeCommit]) {
-    if ((await objectType(repo, oid)) !== 'commit') {
-      throw new GitStateError('pack-incomplete', `Commit ${oid} of snapshot ${m.snapshotId} is not in ${repo}.`, 'Receive the snapshot\'s pack (receivePack / importArchive) before restoring.');
-    }
-  }
-  const w = await commitParents(repo, m.worktreeCommit);
-  const i = await commitParents(repo, m.indexCommit);
-  if (w.tree !== m.worktreeTree || i.tree !== m.indexTree || w.parents.join() !== [m.head.commit, m.indexCommit].join() || i.parents.join() !== m.head.commit) {
-    throw invalid(`Snapshot ${m.snapshotId}'s commits do not match its manifest.`);
-  }
-}
 
 interface BranchFacts {
   placement: Placement;
@@ -115,18 +98,26 @@ async function decide(repo: string, m: SnapshotManifest, own: WorktreeInfo | und
   return { placement, relation: local?.relation ?? remote?.relation ?? null };
 }
 
-export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
-  const parsed = SnapshotManifest.safeParse(opts.manifest);
+/**
+ * Checks a manifest from another host or a file before anything is written: its schema, the
+ * branch name it would create, and the project key that becomes a folder name.
+ */
+export function validateManifest(manifest: unknown, project?: string): SnapshotManifest {
+  const parsed = SnapshotManifest.safeParse(manifest);
   if (!parsed.success) throw invalid(`The snapshot manifest is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const m = parsed.data;
-  if (!ProjectKey.safeParse(opts.project).success) throw invalid(`"${opts.project}" is not a usable project key for a folder name.`);
+  if (project !== undefined && !ProjectKey.safeParse(project).success) throw invalid(`"${project}" is not a usable project key for a folder name.`);
   const branchProblem = m.head.branch ? branchRefProblem(m.head.branch) : null;
   if (branchProblem) throw invalid(`The snapshot's branch "${m.head.branch}" is not acceptable: ${branchProblem}.`);
+  const upstream = m.head.upstream?.ref;
+  if (upstream && (!upstream.startsWith('refs/remotes/') || upstream.includes('..'))) throw invalid(`The snapshot's upstream "${upstream}" is not a remote-tracking ref.`);
+  return m;
+}
 
+export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
+  const m = validateManifest(opts.manifest, opts.project);
   const repo = (await repoPaths(opts.repoDir)).top;
   await checkSnapshotObjects(repo, m);
-  await assertSafeTree(repo, m.worktreeTree);
-  await assertSafeTree(repo, m.indexTree);
 
   const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
   const worktrees = await listWorktrees(repo);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { captureSnapshot } from './capture';
 import { buildPack, listHaves, receivePack, sha256 } from './transfer';
 import { g, isolateGit, removeTree, write } from './test-repos';
+import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import { craftSnapshot, objectStoreState, type CraftedEntry } from './test-crafted';
 
 let root: string;
@@ -34,7 +35,7 @@ describe('transfer', () => {
     const full = await buildPack(source, { wants: [m.worktreeCommit], haves: [] });
     expect(full.objectCount).toBeGreaterThan(2000);
 
-    const received = await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, tips: [m.worktreeCommit], trees: [m.indexTree, m.worktreeTree] });
+    const received = await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: m });
     expect(received.objectCount).toBeGreaterThanOrEqual(6);
     expect(g(dest, 'cat-file', '-t', m.worktreeCommit).trim()).toBe('commit');
     g(dest, 'fsck', '--strict', '--no-progress', '--no-dangling');
@@ -44,8 +45,7 @@ describe('transfer', () => {
     let source: string;
     let dest: string;
     let good: Awaited<ReturnType<typeof buildPack>>;
-    let tips: string[];
-    let trees: string[];
+    let snapshot: SnapshotManifest;
     beforeAll(async () => {
       source = path.join(root, 'bad-src');
       write(source, 'a.txt', 'a\n');
@@ -57,11 +57,10 @@ describe('transfer', () => {
       write(source, 'b.txt', 'b\n');
       const m = await captureSnapshot({ cwd: source, thread: 'bad' });
       good = await buildPack(source, { wants: [m.worktreeCommit], haves: await listHaves(dest) });
-      tips = [m.worktreeCommit];
-      trees = [m.indexTree, m.worktreeTree];
+      snapshot = m;
     });
 
-    const cases: [string, () => { bytes: Buffer; size: number; sha256: string; maxBytes?: number; tips?: string[] }, string][] = [
+    const cases: [string, () => { bytes: Buffer; size: number; sha256: string; maxBytes?: number; snapshot?: SnapshotManifest }, string][] = [
       ['truncated', () => ({ bytes: good.bytes.subarray(0, good.size - 7), size: good.size, sha256: good.sha256 }), 'archive-truncated'],
       ['tampered', () => {
         const b = Buffer.from(good.bytes);
@@ -74,12 +73,13 @@ describe('transfer', () => {
         b[20]! ^= 0xff;
         return { bytes: b, size: b.length, sha256: sha256(b) };
       }, 'pack-invalid'],
-      ['incomplete (a tip it does not contain)', () => ({ ...good, tips: ['e'.repeat(40)] }), 'pack-incomplete'],
+      ['incomplete (a snapshot it does not contain)', () => ({ ...good, snapshot: { ...snapshot, worktreeCommit: 'e'.repeat(40) } }), 'pack-incomplete'],
+      ['not matching its manifest', () => ({ ...good, snapshot: { ...snapshot, worktreeTree: snapshot.indexTree } }), 'manifest-invalid'],
     ];
     it.each(cases)('%s', async (_name, make, code) => {
       const before = objectStoreState(dest);
       const p = make();
-      const err = await receivePack(dest, { pack: { bytes: p.bytes }, size: p.size, sha256: p.sha256, maxBytes: p.maxBytes, tips: p.tips ?? tips, trees }).catch((e) => e);
+      const err = await receivePack(dest, { pack: { bytes: p.bytes }, size: p.size, sha256: p.sha256, maxBytes: p.maxBytes, snapshot: p.snapshot ?? snapshot }).catch((e) => e);
       expect(err.code).toBe(code);
       expect(err.hint).toBeTruthy();
       expect(objectStoreState(dest)).toEqual(before);
@@ -110,7 +110,7 @@ describe('transfer', () => {
     const m = craftSnapshot(source, 'evil', entries);
     const pack = await buildPack(source, { wants: [m.worktreeCommit], haves: await listHaves(dest) });
     const before = objectStoreState(dest);
-    const err = await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, tips: [m.worktreeCommit], trees: [m.indexTree, m.worktreeTree] }).catch((e) => e);
+    const err = await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: m }).catch((e) => e);
     // git's fsck rules (index-pack --strict) catch most; the case-folded symlink prefix is ours.
     expect(err.code).toBe(code);
     expect(err.message).toMatch(why);

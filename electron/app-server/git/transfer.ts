@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { unsafeEntries } from '../../../shared/git/paths';
+import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import { GitError } from './git';
 import { GitStateError } from './errors';
 import { repoPaths } from './repo';
 import { commitTips } from './refs';
 import { assertConnected, existingCommits, indexPack, packObjectCount, packObjects } from './packs';
-import { lsTree } from './trees';
+import { checkSnapshotObjects } from './snapshot-objects';
 
 /** Default cap on a pack (and an archive): 2 GiB. */
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
@@ -55,10 +55,8 @@ export interface ReceiveOptions {
   size: number;
   sha256: string;
   maxBytes?: number;
-  /** Commits that must be complete afterwards (the snapshot's worktreeCommit). */
-  tips: string[];
-  /** Trees whose paths must be safe to write (the snapshot's index and working trees). */
-  trees: string[];
+  /** The snapshot the pack carries: it must be complete, match its manifest and have safe paths. */
+  snapshot: SnapshotManifest;
 }
 
 async function hashSource(src: PackSource): Promise<{ size: number; sha256: string }> {
@@ -107,14 +105,14 @@ export async function receivePack(repoDir: string, opts: ReceiveOptions): Promis
       throw e;
     }
     try {
-      await assertConnected(paths.top, opts.tips, env);
+      await assertConnected(paths.top, [opts.snapshot.worktreeCommit], env);
     } catch (e) {
       if (e instanceof GitError) {
         throw new GitStateError('pack-incomplete', `The incoming pack does not contain everything the snapshot needs: ${e.stderr.trim()}`, 'Nothing was written. Send it again, listing this host\'s haves afresh.', { stderr: e.stderr });
       }
       throw e;
     }
-    for (const tree of opts.trees) await assertSafeTree(paths.top, tree, env);
+    await checkSnapshotObjects(paths.top, opts.snapshot, env);
 
     // .pack before .idx: git finds packs by their .idx, so the pack is complete when it appears.
     const files = await readdir(path.join(quarantine, 'pack'));
@@ -138,14 +136,5 @@ async function packFileObjectCount(file: string): Promise<number> {
     return packObjectCount(head);
   } finally {
     await fd.close();
-  }
-}
-
-/** Refuses a tree with a path that could write outside the worktree (see shared/git/paths.ts). */
-export async function assertSafeTree(cwd: string, tree: string, env?: Record<string, string>): Promise<void> {
-  const problems = unsafeEntries(await lsTree(cwd, tree, env));
-  if (problems.length > 0) {
-    const list = problems.slice(0, 5).map((p) => `"${p.path}" (${p.reason})`).join(', ');
-    throw new GitStateError('unsafe-path', `The snapshot contains paths that would be written outside the worktree or into .git: ${list}.`, 'Nothing was written. This snapshot was crafted or damaged; do not restore it.', { problems });
   }
 }
