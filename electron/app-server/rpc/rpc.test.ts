@@ -11,7 +11,7 @@ import { MAX_MESSAGE_BYTES, RpcErrorCode } from '../../../shared/contracts/rpc';
 import { createRpcClient } from '../../../shared/rpc/client';
 import { RpcError } from '../../../shared/rpc/errors';
 import { startAppServer, type AppServer } from '../server/appServer';
-import { testAgent } from '../threads/testAgent.test-support';
+import { createAgent } from '../agent/index';
 import { lineConnection } from './stdio';
 import { connectWebSocket, listenWebSocket, type WebSocketListener } from './websocket';
 
@@ -22,7 +22,7 @@ const token = 'test-token-0123456789abcdef';
 
 beforeEach(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'baton-rpc-'));
-  app = await startAppServer({ home, createAgent: () => testAgent });
+  app = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
   listener = await listenWebSocket({ token, onConnection: (c) => app.attach(c) });
 });
 afterEach(async () => {

@@ -8,7 +8,7 @@ import { ProjectStore } from '../projects/projectStore';
 import { ThreadStore } from '../storage/threadStore';
 import { FencedError } from './errors';
 import { ThreadService } from './service';
-import { testAgent } from './testAgent.test-support';
+import { createAgent } from '../agent/index';
 
 let dir: string;
 let home: string;
@@ -42,7 +42,7 @@ function service(): ThreadService {
     projects: new ProjectStore(path.join(home, 'projects.json')),
     home,
     hostId: 'local',
-    createAgent: () => testAgent,
+    createAgent: (settings) => createAgent(settings),
   });
   services.push(s);
   stores.set(s, store);
@@ -90,7 +90,7 @@ describe('ThreadService', () => {
     expect(meta).toMatchObject({ title: 'Demo thread', status: 'idle', branch: 'main', worktreePath: repo, revision: 1, epoch: 0 });
     expect(meta.settings.permissions.approvalPolicy).toBe('untrusted');
 
-    const { turnId } = await s.startTurn({ thread: meta.id, input: 'plan: look; say hi\n$ echo hello-from-turn' });
+    const { turnId } = await s.startTurn({ thread: meta.id, input: 'plan: [x] look; [ ] say hi\n$ echo hello-from-turn' });
     await until(async () => (await s.read({ thread: meta.id })).thread.status === 'waiting-approval', 'approval request');
     const t1 = await storeOf(s).read(meta.id);
     const req = pendingRequest(t1)!;
@@ -104,7 +104,7 @@ describe('ThreadService', () => {
     const cmd = t.items.find((i) => i.type === 'command_execution');
     expect(cmd).toMatchObject({ command: 'echo hello-from-turn', output: 'hello-from-turn\n', exitCode: 0, status: 'completed' });
     expect(t.planHistory.map((v) => v.plan.steps.map((x) => x.step))).toEqual([['look', 'say hi']]);
-    expect(t.items.map((i) => i.type)).toEqual(['user_message', 'plan_update', 'approval_request', 'approval_decision', 'command_execution']);
+    expect(t.items.map((i) => i.type)).toEqual(['user_message', 'plan_update', 'approval_request', 'approval_decision', 'command_execution', 'agent_message']);
     expect(t.approvalRules).toEqual([]);
   });
 
@@ -195,17 +195,21 @@ describe('ThreadService', () => {
   it('forks up to an item, addresses threads by prefix and title, pages reads', async () => {
     const s = service();
     const meta = await newThread(s, 'never');
-    await s.startTurn({ thread: meta.id, input: 'one\nplan: a\ntwo' });
+    await s.startTurn({ thread: meta.id, input: 'plan: [ ] a\n$ echo one' });
     await s.waitForTurn(meta.id);
-    await s.startTurn({ thread: meta.id, input: 'three' });
+    await s.startTurn({ thread: meta.id, input: 'plan: [x] a\n$ echo two' });
     await s.waitForTurn(meta.id);
     const src = await storeOf(s).read(meta.id);
-    const cut = src.items.find((i) => i.type === 'agent_message' && i.text === 'ok: two')!;
+    expect(src.planHistory).toHaveLength(2);
+    const cut = src.items.find((i) => i.type === 'command_execution' && i.output === 'one\n')!;
     const fork = await s.fork({ thread: meta.id.slice(0, 6), itemId: cut.id });
     const f = await storeOf(s).read(fork.id);
     expect(f.forkedFrom).toEqual({ threadId: meta.id, itemId: cut.id });
-    expect(f.items.map((i) => (i.type === 'agent_message' || i.type === 'user_message' ? i.text : i.type === 'system_event' ? i.event : i.type))).toEqual(['forked', 'one\nplan: a\ntwo', 'ok: one', 'plan_update', 'ok: two']);
-    expect(f.planHistory).toHaveLength(1);
+    expect(f.title).toBe('Fork of Demo thread');
+    expect(f.items[0]).toMatchObject({ type: 'system_event', event: 'forked' });
+    expect(f.items.slice(1).map((i) => i.id)).toEqual(src.items.slice(0, src.items.indexOf(cut) + 1).map((i) => i.id));
+    expect(f.planHistory.map((v) => v.plan)).toEqual([src.planHistory[0]!.plan]);
+    expect(f.status).toBe('idle');
 
     expect(s.resolve('Demo thread')).toBe(meta.id);
     expect(() => s.resolve('nope')).toThrow(/no thread "nope"/);
