@@ -23,13 +23,24 @@ export interface LocalForward {
   close(): Promise<void>;
 }
 
-export function startLocalForward(client: Client, remotePort: number): Promise<LocalForward> {
+/**
+ * A 127.0.0.1 listener forwarding each connection over SSH. Pass functions to follow a
+ * reconnecting host: the local port stays the same, new connections use the current client.
+ */
+export function startLocalForward(client: Client | (() => Client | undefined), remotePort: number | (() => number)): Promise<LocalForward> {
+  const currentClient = typeof client === 'function' ? client : () => client;
+  const currentPort = typeof remotePort === 'function' ? remotePort : () => remotePort;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.pause();
-    openRemoteChannel(client, remotePort).then(
+    const c = currentClient();
+    if (!c) {
+      sock.destroy(); // disconnected right now: the caller's client retries, as after any drop
+      return;
+    }
+    openRemoteChannel(c, currentPort()).then(
       (ch) => {
         sock.pipe(ch).pipe(sock);
         sock.resume();
