@@ -181,4 +181,17 @@ describe('ThreadStore', () => {
     expect((await a.read('t1')).revision).toBe(1);
     await a.close();
   });
+
+  it('appends replicated events verbatim, keeping their times, and refuses a gap', async () => {
+    const a = new ThreadStore(home);
+    await a.create([created('t1')]);
+    const remote: ThreadEvent[] = [
+      { rev: 2, at: '2026-01-01T00:00:00.000Z', epoch: 1, kind: 'ownership_changed', host: 'gpu', newEpoch: 1, worktreePath: '/w' },
+      { rev: 3, at: '2026-01-01T00:00:01.000Z', epoch: 1, ...msg('i1', 'from afar') },
+    ];
+    await a.appendVerbatim('t1', remote);
+    await expect(a.appendVerbatim('t1', [{ ...remote[1]!, rev: 5 }])).rejects.toThrow(/revision 3; event rev 5/);
+    await a.close();
+    expect(readLog(path.join(home, 'threads', 't1.jsonl')).events.slice(1)).toEqual(remote);
+  });
 });

@@ -121,19 +121,24 @@ export class ThreadStore {
       if (!bodies.length) return [];
       const at = this.now();
       const events = bodies.map((body, i) => ThreadEvent.parse({ ...body, rev: o.thread.revision + 1 + i, at, epoch: opts.epoch }));
-      // Apply before writing: an event the reducer refuses must never reach the disk. Applied in
-      // place (a copy per event would make long transcripts quadratic); if the reducer or the
-      // disk refuses, memory is rebuilt from the log, which is the truth.
-      try {
-        for (const e of events) applyInPlace(o.thread, e);
-        o.appender.append(events);
-      } catch (err) {
-        o.thread = reduceThread(readLog(this.logFile(id)).events);
-        throw err;
-      }
-      for (const e of events) this.emit(id, e, o.thread);
-      this.scheduleIndex();
+      this.commit(id, o, events);
       return events;
+    });
+  }
+
+  /**
+   * Appends complete events verbatim — their rev, time and epoch kept — for replication: a log
+   * that grew on another host (handoff) arrives here event for event, so both copies stay
+   * byte-comparable. Revisions must continue the thread's; `guard` works as in append().
+   */
+  appendVerbatim(id: string, events: readonly ThreadEvent[], opts: { guard?: (thread: Thread) => void } = {}): Promise<void> {
+    return this.withOpen(id, (o) => {
+      opts.guard?.(o.thread);
+      const parsed = events.map((e) => ThreadEvent.parse(e));
+      parsed.forEach((e, i) => {
+        if (e.rev !== o.thread.revision + 1 + i) throw new Error(`Thread ${id} is at revision ${o.thread.revision}; event rev ${e.rev} does not follow it.`);
+      });
+      this.commit(id, o, parsed);
     });
   }
 
@@ -200,6 +205,21 @@ export class ThreadStore {
       o.release();
     }
     this.open.clear();
+  }
+
+  private commit(id: string, o: OpenThread, events: ThreadEvent[]) {
+    // Apply before writing: an event the reducer refuses must never reach the disk. Applied in
+    // place (a copy per event would make long transcripts quadratic); if the reducer or the
+    // disk refuses, memory is rebuilt from the log, which is the truth.
+    try {
+      for (const e of events) applyInPlace(o.thread, e);
+      o.appender.append(events);
+    } catch (err) {
+      o.thread = reduceThread(readLog(this.logFile(id)).events);
+      throw err;
+    }
+    for (const e of events) this.emit(id, e, o.thread);
+    this.scheduleIndex();
   }
 
   private emit(id: string, e: ThreadEvent, t: Thread) {

@@ -220,6 +220,9 @@ export class ThreadService {
       thread = await this.store.openForWrite(id);
     }
     if (thread.status === 'moved') throw new FencedError(id, thread.epoch, thread.epoch, thread.movedTo);
+    if (thread.status === 'handing-off') {
+      throw new RpcError('conflict', `Thread ${id} is being handed off to another host.`, 'Wait until the handoff finishes, then send the message where the thread lives.');
+    }
     if (thread.archived) throw new RpcError('conflict', `Thread ${id} is archived.`, 'Unarchive it first (thread/archive with archived=false).');
     if (this.active.has(id)) throw new RpcError('conflict', `A turn is already running in thread ${id}.`, `Wait for it, or: baton thread interrupt ${id}`);
 
