@@ -14,6 +14,10 @@ const nativeOptional = ['bufferutil', 'utf-8-validate', 'cpu-features', '*.node'
 
 const nodeTargets = [
   { entry: 'electron/cli/main.ts', out: 'dist/baton.cjs' },
+  // The desktop shell: Electron main, its sandboxed preload, and browser mode (`npm run start:web`).
+  { entry: 'electron/main/main.ts', out: 'dist/electron-main.cjs' },
+  { entry: 'electron/main/preload.ts', out: 'dist/preload.cjs' },
+  { entry: 'electron/main/web/main.ts', out: 'dist/baton-web.cjs' },
 ];
 
 for (const t of nodeTargets) {
@@ -30,5 +34,10 @@ for (const t of nodeTargets) {
     logLevel: 'warning',
     define: { 'process.env.BATON_BUNDLED': '"1"' },
   });
+}
+// The renderer (React) → dist/renderer/ with Vite; its config is renderer/vite.config.mjs.
+if (existsSync(path.join(root, 'renderer', 'index.html'))) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(root, 'renderer', 'vite.config.mjs'), logLevel: 'warn' });
 }
 console.log('build: ok');
