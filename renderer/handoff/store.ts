@@ -1,0 +1,109 @@
+// The handoff flow as the footer drives it: open the picker (destinations with reasons), choose a
+// host (review from `handoff/prepare`), Hand off (progress pushed by the owning host) or Cancel.
+// Every failure is shown with its reason and the fact that the thread stayed where it was.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BridgeHandoffStatus, HandoffReview } from '../../shared/contracts/bridge';
+import { errorText, type BridgeClient } from '../bridge/client';
+import { pickerEntries, type PickerEntry } from './picker';
+
+export interface ReviewState {
+  host: string;
+  thread: string;
+  destination: string;
+  destinationLabel: string;
+  loading: boolean;
+  review: HandoffReview | null;
+  error: { message: string; hint?: string } | null;
+  starting: boolean;
+}
+
+export interface HandoffState {
+  menu: { host: string; thread: string; loading: boolean; entries: PickerEntry[]; error: string | null } | null;
+  review: ReviewState | null;
+  progress: BridgeHandoffStatus | null;
+  /** How the last handoff ended, for the banner in the thread view. */
+  outcome: { kind: 'moved'; to: string } | { kind: 'failed'; message: string; hint?: string } | null;
+
+  openMenu(host: string, thread: string): Promise<void>;
+  closeMenu(): void;
+  choose(entry: PickerEntry): Promise<void>;
+  cancelReview(): Promise<void>;
+  handOff(): Promise<void>;
+  clearOutcome(): void;
+}
+
+export type HandoffStore = StoreApi<HandoffState>;
+
+export function createHandoffStore(client: BridgeClient, onMoved: (threadId: string, to: string) => void): HandoffStore {
+  return createStore<HandoffState>()((set, get) => {
+    client.on('handoff/progress', (status) => {
+      set({ progress: status });
+      if (status.state === 'moved') {
+        set({ outcome: { kind: 'moved', to: status.destination }, progress: null, review: null });
+        onMoved(status.threadId, status.destination);
+      } else if (status.state === 'aborted') {
+        set({
+          progress: null,
+          outcome: {
+            kind: 'failed',
+            message: status.error?.message ?? 'The handoff was stopped.',
+            hint: `Nothing was lost: the thread is still on ${status.from === 'local' ? 'This computer' : status.from}, intact.`,
+          },
+        });
+      }
+    });
+
+    return {
+      menu: null,
+      review: null,
+      progress: null,
+      outcome: null,
+
+      async openMenu(host, thread) {
+        set({ menu: { host, thread, loading: true, entries: [], error: null } });
+        try {
+          const { destinations } = await client.call('handoff/destinations', { host, thread });
+          if (get().menu?.thread === thread) set({ menu: { host, thread, loading: false, entries: pickerEntries(destinations), error: null } });
+        } catch (e) {
+          if (get().menu?.thread === thread) set({ menu: { host, thread, loading: false, entries: [], error: errorText(e).message } });
+        }
+      },
+      closeMenu() {
+        set({ menu: null });
+      },
+      async choose(entry) {
+        const menu = get().menu;
+        if (!menu || !entry.selectable) return;
+        const base: ReviewState = { host: menu.host, thread: menu.thread, destination: entry.host, destinationLabel: entry.label, loading: true, review: null, error: null, starting: false };
+        set({ menu: null, review: base, outcome: null });
+        try {
+          const { review } = await client.call('handoff/prepare', { host: menu.host, thread: menu.thread, to: entry.host });
+          if (get().review?.destination === entry.host) set({ review: { ...base, loading: false, review } });
+        } catch (e) {
+          if (get().review?.destination === entry.host) set({ review: { ...base, loading: false, error: errorText(e) } });
+        }
+      },
+      async cancelReview() {
+        const r = get().review;
+        set({ review: null });
+        // A prepared operation is cancelled so its pre-staged worktree can be reused or expire.
+        if (r?.review) await client.call('handoff/cancel', { host: r.host, thread: r.thread, operationId: r.review.operationId }).catch(() => undefined);
+      },
+      async handOff() {
+        const r = get().review;
+        if (!r?.review || r.starting) return;
+        set({ review: { ...r, starting: true } });
+        try {
+          await client.call('handoff/start', { host: r.host, thread: r.thread, operationId: r.review.operationId });
+          set({ review: null });
+        } catch (e) {
+          const err = errorText(e);
+          set({ review: null, outcome: { kind: 'failed', message: err.message, hint: err.hint ?? 'Nothing was lost: the thread is still where it was, intact.' } });
+        }
+      },
+      clearOutcome() {
+        set({ outcome: null });
+      },
+    };
+  });
+}
