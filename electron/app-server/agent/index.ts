@@ -3,11 +3,14 @@
 // how it may happen (hooks, approvals, sandbox, paths) — the same for every provider.
 import type { AgentSettings } from '../../../shared/contracts/thread';
 import { runOfflineTurn } from './providers/offline';
+import { runOpenAITurn } from './providers/openaiCompatible';
 import { probeSandbox, type SandboxStatus } from './sandbox';
 import { ToolRunner } from './toolRunner';
 import type { Agent, TurnContext } from './types';
 
 export type { Agent, TurnContext, TurnIO, ApprovalAsk, ApprovalAnswer } from './types';
+export { ProviderError } from './providers/chatStream';
+export { probeSandbox, type SandboxStatus } from './sandbox';
 
 export interface AgentDeps {
   /** Whether commands can be confined here; default: probe bwrap once per process. */
@@ -39,7 +42,11 @@ export function createAgent(settings: AgentSettings, deps: AgentDeps = {}): Agen
         case 'offline':
           return runOfflineTurn(ctx, tools);
         case 'openai-compatible':
-          throw new Error('The openai-compatible provider is not in this build yet; use provider "offline" for now.');
+          return runOpenAITurn(ctx, tools, settings, {
+            timeoutMs: deps.modelTimeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
+            env: deps.env ?? process.env,
+            fetch: deps.fetch ?? fetch,
+          });
       }
     },
   };
