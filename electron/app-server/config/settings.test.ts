@@ -54,14 +54,24 @@ describe('resolveThreadSettings (files)', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('reads BATON_HOME/config.toml and the project .baton/config.toml', () => {
+  it('reads BATON_HOME/config.toml and, for a trusted project, its .baton/config.toml', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'baton-cfg-'));
     const proj = mkdtempSync(path.join(os.tmpdir(), 'baton-proj-'));
     dirs.push(home, proj);
-    writeFileSync(path.join(home, 'config.toml'), 'default_profile = "careful"\n[profiles.careful]\napproval_policy = "untrusted"\n');
+    const identity = 'github.com/acme/widgets//packages/api';
     mkdirSync(path.join(proj, '.baton'));
     writeFileSync(path.join(proj, '.baton', 'config.toml'), '[profiles.careful]\nsandbox = "read-only"\n[[hooks.post_tool_use]]\ncommand = "echo hi"\n');
-    const s = resolveThreadSettings({ home, projectDir: proj, repoRoot: proj });
+
+    // Not trusted: the repository's config (hooks!) is ignored, and the thread is told why.
+    writeFileSync(path.join(home, 'config.toml'), 'default_profile = "careful"\n[profiles.careful]\napproval_policy = "untrusted"\n');
+    const untrusted = resolveThreadSettings({ home, projectDir: proj, repoRoot: proj, identity });
+    expect(untrusted.settings.permissions).toMatchObject({ name: 'careful', approvalPolicy: 'untrusted', sandbox: 'workspace-write' });
+    expect(untrusted.settings.hooks.postToolUse).toEqual([]);
+    expect(untrusted.notices[0]).toMatch(/not trusted.*trusted_projects = \["github.com\/acme\/widgets"\]/);
+
+    writeFileSync(path.join(home, 'config.toml'), 'default_profile = "careful"\ntrusted_projects = ["git@github.com:acme/widgets.git"]\n[profiles.careful]\napproval_policy = "untrusted"\n');
+    const { settings: s, notices } = resolveThreadSettings({ home, projectDir: proj, repoRoot: proj, identity });
+    expect(notices).toEqual([]);
     // Profiles are replaced whole by the project (a table per name), so untrusted falls back to the built-in default.
     expect(s.permissions).toMatchObject({ name: 'careful', sandbox: 'read-only' });
     expect(s.hooks.postToolUse).toEqual([{ matcher: [], command: 'echo hi', timeoutMs: 30_000 }]);
@@ -71,13 +81,13 @@ describe('resolveThreadSettings (files)', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'baton-cfg-'));
     dirs.push(home);
     writeFileSync(path.join(home, 'config.toml'), 'default_profile = "x"\n[profiles\n');
-    expect(() => resolveThreadSettings({ home, projectDir: home, repoRoot: home })).toThrow(new RegExp(`${path.join(home, 'config.toml')}:2:`));
+    expect(() => resolveThreadSettings({ home, projectDir: home, repoRoot: home, identity: 'x/y' })).toThrow(new RegExp(`${path.join(home, 'config.toml')}:2:`));
   });
 
   it('reports an unknown key', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'baton-cfg-'));
     dirs.push(home);
     writeFileSync(path.join(home, 'config.toml'), '[profiles.x]\napproval = "never"\n');
-    expect(() => resolveThreadSettings({ home, projectDir: home, repoRoot: home })).toThrow(/profiles\.x/);
+    expect(() => resolveThreadSettings({ home, projectDir: home, repoRoot: home, identity: 'x/y' })).toThrow(/profiles\.x/);
   });
 });

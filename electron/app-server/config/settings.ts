@@ -2,6 +2,7 @@
 // the project's .baton/config.toml (which overrides it, key by key). Example:
 //
 //   default_profile = "careful"
+//   trusted_projects = ["github.com/acme/widgets"]   # user config only: whose .baton/config.toml counts
 //   [provider]                     # absent: the built-in `offline` agent
 //   kind = "openai-compatible"
 //   base_url = "http://127.0.0.1:11434/v1"
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { AgentSettings, ApprovalPolicy, type PermissionProfile, SandboxMode } from '../../../shared/contracts/thread';
+import { matchProjects, normalizeRemoteUrl } from '../../../shared/projects/identity';
 import { RpcError } from '../../../shared/rpc/errors';
 
 const Hook = z.object({
@@ -31,6 +33,7 @@ const Hook = z.object({
 const ConfigFile = z
   .object({
     default_profile: z.string().min(1).optional(),
+    trusted_projects: z.array(z.string()).optional(),
     provider: z
       .object({
         kind: z.enum(['offline', 'openai-compatible']).optional(),
@@ -132,11 +135,44 @@ export function settingsFromConfig(config: ConfigFile, req: SettingsRequest): Ag
   });
 }
 
+/**
+ * Whether a project's own .baton/config.toml is honoured. A repository is code from someone
+ * else until the user says otherwise: its config could name hooks (commands run on every tool
+ * call) or drop approvals. So only repositories listed in the user's `trusted_projects` (by
+ * repository identity, any subdirectory) get their config applied.
+ */
+export function isTrustedProject(user: ConfigFile, identity: string): boolean {
+  return (user.trusted_projects ?? []).some((t) => {
+    // Entries are identities as `baton project list` prints them, or remote URLs in any spelling.
+    let key = t.trim();
+    try {
+      if (/^[a-z][a-z0-9+.-]*:\/\/|^[^/]*@[^/]*:/i.test(key)) key = normalizeRemoteUrl(key);
+    } catch {
+      return false;
+    }
+    return matchProjects(key, identity) !== 'different';
+  });
+}
+
 /** Reads both files and resolves the settings of a new thread in `projectDir`. */
-export function resolveThreadSettings(opts: { home: string; projectDir: string; repoRoot: string } & SettingsRequest): AgentSettings {
+export function resolveThreadSettings(
+  opts: { home: string; projectDir: string; repoRoot: string; identity: string } & SettingsRequest,
+): { settings: AgentSettings; notices: string[] } {
   const user = readConfigFile(path.join(opts.home, 'config.toml'));
   // The project's own folder first, then the repository root (a monorepo's shared config).
-  let project = readConfigFile(path.join(opts.projectDir, '.baton', 'config.toml'));
-  if (!Object.keys(project).length && opts.projectDir !== opts.repoRoot) project = readConfigFile(path.join(opts.repoRoot, '.baton', 'config.toml'));
-  return settingsFromConfig(mergeConfigs(user, project), opts);
+  let projectFile = path.join(opts.projectDir, '.baton', 'config.toml');
+  let project = readConfigFile(projectFile);
+  if (!Object.keys(project).length && opts.projectDir !== opts.repoRoot) {
+    projectFile = path.join(opts.repoRoot, '.baton', 'config.toml');
+    project = readConfigFile(projectFile);
+  }
+  const notices: string[] = [];
+  if (project.trusted_projects) throw new RpcError('invalidParams', `${projectFile}: trusted_projects belongs in ${path.join(opts.home, 'config.toml')} only.`, 'Remove it from the project config.');
+  if (Object.keys(project).length && !isTrustedProject(user, opts.identity)) {
+    notices.push(
+      `${projectFile} was not applied: this project is not trusted. To use it, add its identity to trusted_projects in ${path.join(opts.home, 'config.toml')}: trusted_projects = ["${opts.identity.split('//')[0]}"]`,
+    );
+    project = {};
+  }
+  return { settings: settingsFromConfig(mergeConfigs(user, project), opts), notices };
 }

@@ -69,7 +69,14 @@ export class ThreadService {
   async start(p: MethodParamsParsed<'thread/start'>): Promise<ThreadMeta> {
     const project = this.opts.projects.get(p.project);
     const dir = projectDir(project);
-    const settings = resolveThreadSettings({ home: this.opts.home, projectDir: dir, repoRoot: project.root, profile: p.profile, approvalPolicy: p.approvalPolicy });
+    const { settings, notices } = resolveThreadSettings({
+      home: this.opts.home,
+      projectDir: dir,
+      repoRoot: project.root,
+      identity: project.identity,
+      profile: p.profile,
+      approvalPolicy: p.approvalPolicy,
+    });
     const at = now();
     const id = newThreadId();
     const thread = await this.store.create([
@@ -92,6 +99,7 @@ export class ThreadService {
           createdAt: at,
         },
       },
+      ...notices.map((text, i) => ({ rev: i + 2, at, epoch: 0, kind: 'item_added' as const, item: { id: randomUUID(), type: 'system_event' as const, event: 'notice' as const, text, at } })),
     ]);
     return metaOf(thread);
   }
