@@ -19,6 +19,8 @@ export interface ChannelLimits {
   sendHighWaterMark?: number;
   /** Received, undelivered messages beyond this many bytes pause the socket. Default 8 MiB. */
   receiveQueueBytes?: number;
+  /** WebSocket ping interval, so relays and NATs see a quiet session as alive; 0 = off. Default 30 s. */
+  keepaliveMs?: number;
 }
 
 export interface CloseInfo {
@@ -107,6 +109,7 @@ export class SecureChannel extends EventEmitter {
   private paused = false;
   private ending: CloseInfo | null = null;
   private emittedClose = false;
+  private keepalive: NodeJS.Timeout | null = null;
 
   constructor(init: ChannelInit) {
     super();
@@ -121,6 +124,7 @@ export class SecureChannel extends EventEmitter {
       rekeyAfterBytes: init.limits?.rekeyAfterBytes ?? 1024 * 1024 * 1024,
       sendHighWaterMark: init.limits?.sendHighWaterMark ?? 1024 * 1024,
       receiveQueueBytes: init.limits?.receiveQueueBytes ?? 8 * 1024 * 1024,
+      keepaliveMs: init.limits?.keepaliveMs ?? 30_000,
     };
     this.reassembler = new Reassembler(this.limits.maxMessageBytes);
     this.awaitingReady = init.expectReady;
@@ -135,6 +139,12 @@ export class SecureChannel extends EventEmitter {
     this.ws.on('message', (data, isBinary) => this.onWire(data as Buffer, isBinary));
     this.ws.on('close', (code, reason) => this.onSocketClosed(code, reason.toString()));
     this.ws.on('error', () => {}); // 'close' follows and carries the outcome
+    if (this.limits.keepaliveMs > 0) {
+      this.keepalive = setInterval(() => {
+        if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+      }, this.limits.keepaliveMs);
+      this.keepalive.unref();
+    }
     for (const m of init.pending ?? []) this.onWire(m, true);
   }
 
@@ -325,6 +335,7 @@ export class SecureChannel extends EventEmitter {
   private end(info: CloseInfo): void {
     if (this.ending) return;
     this.ending = info;
+    if (this.keepalive) clearInterval(this.keepalive);
     this.rejectReady(info.error ?? new TransportError('closed', 'The channel closed before the server accepted it.'));
     this.wakeSenders();
     this.maybeEmitClose();
