@@ -68,6 +68,31 @@ describe('exportArchive / importArchive', () => {
     g(source, 'fsck', '--strict', '--no-progress', '--no-dangling');
   });
 
+  it('brings a thread back: destination worktree → archive → the source repository', async () => {
+    const dir = path.join(root, 'back');
+    const { source, dest } = makeScenario(dir);
+    write(source, '.baton/setup.sh', 'echo ran > setup-ran.txt\n');
+    const f1 = path.join(dir, 'there.baton');
+    await exportArchive({ repoDir: source, thread: 't1', events, outFile: f1 });
+    const there = await importArchive({ file: f1, repoDir: dest, batonHome: path.join(dir, 'home-dest'), project: 'proj' });
+    expect(there.setup).toBeNull(); // an archive's setup script does not run unless asked
+    const wt = there.restore.worktreePath;
+    write(wt, 'made-there.txt', 'agent output\n');
+    g(wt, 'add', 'made-there.txt');
+    write(wt, 'a.txt', 'edited there\n');
+
+    const f2 = path.join(dir, 'back.baton');
+    await exportArchive({ repoDir: wt, thread: 't1', events, outFile: f2 });
+    const back = await importArchive({ file: f2, repoDir: source, batonHome: path.join(dir, 'home-src'), project: 'proj', runProjectSetup: true });
+    // `feature` is checked out in the user's own checkout on the source: the thread lands detached beside it.
+    expect(back.restore.placement).toMatchObject({ kind: 'detached', reason: 'checked-out-elsewhere' });
+    expect(back.setup).toMatchObject({ ok: true });
+    expect(readFileSync(path.join(back.restore.worktreePath, 'setup-ran.txt'), 'utf8')).toBe('ran\n');
+    rmSync(path.join(back.restore.worktreePath, 'setup-ran.txt'));
+    expect(gitView(back.restore.worktreePath)).toEqual(gitView(wt));
+    expect(visibleFiles(back.restore.worktreePath)).toEqual(visibleFiles(wt));
+  });
+
   it('exports only what the reader lacks when given its haves', async () => {
     const { source, dest } = makeScenario(path.join(root, 'haves'));
     const full = await exportArchive({ repoDir: source, thread: 't1', events, outFile: path.join(root, 'haves', 'full.baton') });

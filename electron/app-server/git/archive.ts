@@ -192,7 +192,12 @@ export interface ImportArchiveOptions {
   project: string;
   maxBytes?: number;
   allowMoveBranch?: boolean;
-  setupCommand?: string | null;
+  /**
+   * An archive may come from anywhere, so a setup script inside it is not run by default:
+   * pass `runProjectSetup: true` (run `.baton/setup.sh` if present) or an explicit command.
+   */
+  runProjectSetup?: boolean;
+  setupCommand?: string;
   onSetupOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
@@ -226,7 +231,7 @@ export async function importArchive(o: ImportArchiveOptions): Promise<ImportArch
     project: o.project,
     manifest: a.manifest,
     allowMoveBranch: o.allowMoveBranch,
-    setupCommand: o.setupCommand,
+    setupCommand: o.setupCommand ?? (o.runProjectSetup ? undefined : null),
     onSetupOutput: o.onSetupOutput,
   });
   return { header: a.header, manifest: a.manifest, events: a.events, restore, setup: restore.setup };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { captureSnapshot } from './capture';
+import { captureSnapshot, deleteSnapshot, listSnapshots } from './capture';
 import { GitStateError } from './errors';
 import { g, isolateGit, makeScenario, removeTree, sourceFingerprint, write } from './test-repos';
 
@@ -49,6 +49,31 @@ describe('captureSnapshot', () => {
     expect(g(source, 'ls-tree', m.worktreeTree, 'sub/link-untracked')).toMatch(/^120000 /);
     expect(m.ignored.sort()).toEqual(['build/', 'debug.log']);
     expect(m.extraPaths).toEqual(['.env']);
+  });
+
+  it('captures a linked worktree without touching it or the main checkout', async () => {
+    const dir = path.join(root, 'cap-linked');
+    const { source } = makeScenario(dir);
+    const linked = path.join(dir, 'linked');
+    g(source, 'worktree', 'add', '-q', '-b', 'side', linked, 'HEAD');
+    write(linked, 'a.txt', 'changed in the linked worktree\n');
+    g(linked, 'add', 'a.txt');
+    write(linked, 'new.txt', 'untracked\n');
+    const statusBefore = g(linked, 'status', '--porcelain=v2', '--untracked-files=all');
+    const mainBefore = sourceFingerprint(source);
+    const before = sourceFingerprint(linked);
+    const m = await captureSnapshot({ cwd: linked, thread: 'tl' });
+    expect(sourceFingerprint(linked)).toEqual(before);
+    expect(sourceFingerprint(source)).toEqual(mainBefore);
+    expect(g(linked, 'status', '--porcelain=v2', '--untracked-files=all')).toBe(statusBefore);
+    expect(m.head.branch).toBe('refs/heads/side');
+    expect(g(linked, 'show', `${m.indexTree}:a.txt`)).toBe('changed in the linked worktree\n');
+    expect(g(linked, 'show', `${m.worktreeTree}:new.txt`)).toBe('untracked\n');
+
+    expect((await listSnapshots(source, 'tl')).map((s) => s.ref)).toEqual([m.ref]);
+    await deleteSnapshot(source, m.ref);
+    expect(await listSnapshots(source, 'tl')).toEqual([]);
+    await expect(deleteSnapshot(source, 'refs/heads/main')).rejects.toMatchObject({ code: 'manifest-invalid' });
   });
 
   it('captures a detached HEAD', async () => {

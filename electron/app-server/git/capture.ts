@@ -13,7 +13,7 @@ import { pathProblem } from '../../../shared/git/paths';
 import { GitError } from './git';
 import { GitStateError } from './errors';
 import { assertNoOperationInProgress, repoPaths } from './repo';
-import { headBranch, resolveCommit, updateRef, upstreamOf } from './refs';
+import { deleteRef, headBranch, listRefs, resolveCommit, updateRef, upstreamOf } from './refs';
 import { addAll, addForce, commitTree, listIgnored, writeTree } from './trees';
 
 export interface CaptureOptions {
@@ -104,4 +104,21 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The thread's snapshots (and restore's backups) kept in this repository, oldest id first. */
+export async function listSnapshots(repoDir: string, thread: string): Promise<{ ref: string; commit: string }[]> {
+  const refs = [...(await listRefs(repoDir, `refs/baton/snapshots/${thread}/`)), ...(await listRefs(repoDir, `refs/baton/backups/${thread}/`))];
+  return refs.map((r) => ({ ref: r.ref, commit: r.oid }));
+}
+
+/**
+ * Lets a snapshot go (after a handoff committed, or when the user discards it): its objects
+ * become unreachable and `git gc` collects them in its own time.
+ */
+export async function deleteSnapshot(repoDir: string, ref: string): Promise<void> {
+  if (!/^refs\/baton\/(snapshots|backups|incoming)\//.test(ref)) {
+    throw new GitStateError('manifest-invalid', `${ref} is not a Baton snapshot ref.`, 'Pass a ref under refs/baton/snapshots/, refs/baton/backups/ or refs/baton/incoming/.');
+  }
+  await deleteRef(repoDir, ref);
 }

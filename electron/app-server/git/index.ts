@@ -8,7 +8,7 @@
 //   destination: await receivePack(repoDir, { pack: { bytes }, size, sha256, snapshot: manifest })
 //                result = await restoreSnapshot({ repoDir, batonHome, project, manifest })
 // Files (`baton thread export/import`): exportArchive / importArchive / readArchive.
-export { captureSnapshot, snapshotRef, type CaptureOptions } from './capture';
+export { captureSnapshot, snapshotRef, listSnapshots, deleteSnapshot, type CaptureOptions } from './capture';
 export { listHaves, buildPack, receivePack, DEFAULT_MAX_BYTES, type BuiltPack, type ReceiveOptions, type PackSource } from './transfer';
 export { restoreSnapshot, validateManifest, worktreePathFor, incomingRef, type RestoreOptions, type RestoreResult } from './restore';
 export {

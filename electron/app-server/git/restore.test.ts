@@ -124,6 +124,30 @@ describe('restoreSnapshot', () => {
     fsckClean(dest);
   });
 
+  it('restores the same snapshot again from an empty pack (everything already here)', async () => {
+    const { source, dest, batonHome } = scenario('again');
+    const { manifest } = await transfer(source, dest, 't1');
+    await restoreSnapshot(opts(dest, batonHome, manifest));
+    const pack = await buildPack(source, { wants: [manifest.worktreeCommit], haves: await listHaves(dest) });
+    expect(pack.objectCount).toBe(0);
+    await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: manifest });
+    const r = await restoreSnapshot(opts(dest, batonHome, manifest));
+    expect(r.created).toBe(false);
+    expect(r.relation).toBe('same');
+    expectSameState(source, r.worktreePath);
+  });
+
+  it('restores a detached source detached', async () => {
+    const { source, dest, batonHome } = scenario('detached');
+    g(source, 'checkout', '-q', '--detach');
+    const { manifest } = await transfer(source, dest, 't1');
+    const r = await restoreSnapshot(opts(dest, batonHome, manifest));
+    expect(r.placement).toMatchObject({ kind: 'detached', reason: 'source-detached' });
+    expect(r.branch).toBeNull();
+    expect(spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], { cwd: r.worktreePath }).status).toBe(1);
+    expectSameState(source, r.worktreePath);
+  });
+
   it('fast-forwards an existing local branch that is behind', async () => {
     const { source, dest, batonHome } = scenario('ff');
     g(dest, 'update-ref', 'refs/heads/feature', 'HEAD');
