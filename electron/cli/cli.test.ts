@@ -203,6 +203,30 @@ describe('baton CLI (embedded app-server)', () => {
   });
 });
 
+describe('finding the server', () => {
+  it('works embedded when server.json is left over from a dead server, even if its pid was reused', () => {
+    const env = newEnv('stale');
+    // The pid is alive (this test process), but nothing listens on the port any more.
+    const stale = { pid: process.pid, port: 9, url: 'ws://127.0.0.1:9', version: '0.0.0', startedAt: new Date().toISOString(), token: 'x'.repeat(32) };
+    writeFileSync(path.join(env.home, 'server.json'), JSON.stringify(stale), { mode: 0o600 });
+    expect(baton(env, ['project', 'add', env.repo]).code).toBe(0);
+    writeFileSync(path.join(env.home, 'server.json'), JSON.stringify({ ...stale, pid: 2 ** 22 + 1 }), { mode: 0o600 });
+    expect(batonJson(env, ['project', 'list'])).toHaveLength(1);
+  });
+
+  it('refuses a second server on the same BATON_HOME', async () => {
+    const env = newEnv('twice');
+    const { child, info } = await startServer(env);
+    try {
+      const again = baton(env, ['serve']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(new RegExp(`already running .*pid ${info.pid}`));
+    } finally {
+      await stopServer(child);
+    }
+  });
+});
+
 describe('baton serve and the CLI talking to it', () => {
   it('runs a turn that needs approval: request, approve, output and plan recorded', async () => {
     const env = newEnv('approval');

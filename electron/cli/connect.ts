@@ -3,6 +3,7 @@
 // writing), otherwise an app-server embedded in this process for the duration of the call.
 import { createRpcClient, type RpcClient } from '../../shared/rpc/client';
 import { createAgent } from '../app-server/agent/index';
+import type { MessageConnection } from '../app-server/rpc/dispatcher';
 import { connectionPair } from '../app-server/rpc/stdio';
 import { connectWebSocket } from '../app-server/rpc/websocket';
 import { startAppServer, type AppServer } from '../app-server/server/appServer';
@@ -23,20 +24,27 @@ export async function openSession(): Promise<Session> {
   const home = batonHome();
   const info = readLiveServerInfo(homePaths(home).serverInfo);
   if (info) {
-    let conn;
+    let conn: MessageConnection | null = null;
     try {
       conn = await connectWebSocket(info.url, info.token);
     } catch (e) {
-      throw new CliError(
-        `The Baton server for ${home} (pid ${info.pid}) did not accept a connection at ${info.url}: ${(e as Error).message}.`,
-        'Restart it with `baton serve`, or stop it to let the CLI work without it.',
-      );
+      // Nothing listens there: server.json outlived its server and the pid was reused. Then it
+      // is safe to work embedded (the thread locks will say so if a live writer remains).
+      if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED') {
+        throw new CliError(
+          `The Baton server for ${home} (pid ${info.pid}) did not accept a connection at ${info.url}: ${(e as Error).message}.`,
+          'Restart it with `baton serve`, or stop it to let the CLI work without it.',
+        );
+      }
     }
-    const client = createRpcClient((t) => conn.send(t));
-    conn.onMessage((t) => client.receive(t));
-    conn.onClose(() => client.close('the server closed the connection'));
-    await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
-    return { client, mode: 'server', home, close: async () => conn.close() };
+    if (conn) {
+      const c = conn;
+      const client = createRpcClient((t) => c.send(t));
+      c.onMessage((t) => client.receive(t));
+      c.onClose(() => client.close('the server closed the connection'));
+      await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+      return { client, mode: 'server', home, close: async () => c.close() };
+    }
   }
   const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
   const [mine, theirs] = connectionPair();

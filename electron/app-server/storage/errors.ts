@@ -19,7 +19,7 @@ export class ThreadLockedError extends Error {
     readonly pid: number,
   ) {
     super(
-      `Thread ${threadId} is being written by another Baton process (pid ${pid}). Send the command through that process (a running \`baton serve\` is used automatically), or stop it first.`,
+      `Thread ${threadId} is being written by another Baton process${pid > 0 ? ` (pid ${pid})` : ''}. Send the command through that process (a running \`baton serve\` is used automatically), or stop it first.`,
     );
     this.name = 'ThreadLockedError';
   }

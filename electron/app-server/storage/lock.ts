@@ -2,7 +2,7 @@
 // exclusively and holding the owner's pid. A process that died (kill -9, power loss) leaves
 // its lock behind; a lock whose pid is gone is stale and taken over, so a crash never locks
 // a thread forever.
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync, fsyncSync } from 'node:fs';
+import { openSync, closeSync, writeSync, readFileSync, unlinkSync, fsyncSync, statSync } from 'node:fs';
 import { ThreadLockedError } from './errors';
 
 // Locks this process holds, so that a lock file carrying our own pid can be told apart from
@@ -32,6 +32,9 @@ export function acquireLock(lockFile: string, threadId: string): () => void {
     if (owner !== null && isAlive(owner) && (owner !== process.pid || held.has(lockFile))) {
       throw new ThreadLockedError(threadId, owner);
     }
+    // An empty lock file is either one whose writer died mid-create, or one being created right
+    // now (between its exclusive create and its write): only an old one may be taken over.
+    if (owner === null && ageMs(lockFile) < 2_000) throw new ThreadLockedError(threadId, -1);
     try {
       unlinkSync(lockFile); // stale: its process is gone
     } catch {
@@ -39,6 +42,14 @@ export function acquireLock(lockFile: string, threadId: string): () => void {
     }
   }
   throw new ThreadLockedError(threadId, readOwner(lockFile) ?? -1);
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
 }
 
 function readOwner(lockFile: string): number | null {
