@@ -31,24 +31,25 @@ export async function repoPaths(cwd: string): Promise<RepoPaths> {
   return { top, gitDir: abs(gitDir!), commonDir: common, objectsDir: path.join(common, 'objects') };
 }
 
-const IN_PROGRESS: [string, string][] = [
-  ['MERGE_HEAD', 'a merge'],
-  ['rebase-merge', 'a rebase'],
-  ['rebase-apply', 'a rebase or `git am`'],
-  ['CHERRY_PICK_HEAD', 'a cherry-pick'],
-  ['REVERT_HEAD', 'a revert'],
-  ['BISECT_LOG', 'a bisect'],
+// Marker file in the git dir → what is going on, and how the user gets out of it.
+const IN_PROGRESS: [marker: string, what: string, abort: string][] = [
+  ['MERGE_HEAD', 'a merge', 'git merge --abort'],
+  ['rebase-merge', 'a rebase', 'git rebase --abort'],
+  ['rebase-apply', 'a rebase or `git am`', 'git rebase --abort` or `git am --abort'],
+  ['CHERRY_PICK_HEAD', 'a cherry-pick', 'git cherry-pick --abort'],
+  ['REVERT_HEAD', 'a revert', 'git revert --abort'],
+  ['BISECT_LOG', 'a bisect', 'git bisect reset'],
 ];
 
 /** Refuses a repository in the middle of an operation: its index and HEAD are not a state to move. */
 export function assertNoOperationInProgress(p: RepoPaths): void {
-  for (const [file, what] of IN_PROGRESS) {
-    if (existsSync(path.join(p.gitDir, file)) || existsSync(path.join(p.commonDir, file))) {
+  for (const [marker, what, abort] of IN_PROGRESS) {
+    if (existsSync(path.join(p.gitDir, marker)) || existsSync(path.join(p.commonDir, marker))) {
       throw new GitStateError(
         'operation-in-progress',
         `${p.top} is in the middle of ${what}; its Git state cannot be captured.`,
-        `Finish or abort ${what} (for example \`git ${what.includes('merge') ? 'merge' : what.includes('cherry') ? 'cherry-pick' : what.includes('revert') ? 'revert' : what.includes('bisect') ? 'bisect' : 'rebase'} --abort\`), then try again.`,
-        { marker: file },
+        `Finish ${what}, or abort it with \`${abort}\`, then try again.`,
+        { marker },
       );
     }
   }

@@ -137,6 +137,25 @@ describe('restoreSnapshot', () => {
     expectSameState(source, r.worktreePath);
   });
 
+  it('recreates the thread\'s worktree when its folder was deleted but still registered', async () => {
+    const { source, dest, batonHome } = scenario('deleted');
+    const { manifest } = await transfer(source, dest, 't1');
+    const r1 = await restoreSnapshot(opts(dest, batonHome, manifest));
+    removeTree(r1.worktreePath);
+    const r2 = await restoreSnapshot(opts(dest, batonHome, manifest));
+    expect(r2.created).toBe(true);
+    expect(r2.placement).toMatchObject({ kind: 'branch' });
+    expectSameState(source, r2.worktreePath);
+  });
+
+  it('refuses a folder in the way that is not the thread\'s worktree', async () => {
+    const { source, dest, batonHome } = scenario('in-the-way');
+    const { manifest } = await transfer(source, dest, 't1');
+    write(worktreePathFor(batonHome, 'proj', 't1'), 'mine.txt', 'not yours');
+    await expect(restoreSnapshot(opts(dest, batonHome, manifest))).rejects.toMatchObject({ code: 'worktree-conflict' });
+    expect(readFileSync(path.join(worktreePathFor(batonHome, 'proj', 't1'), 'mine.txt'), 'utf8')).toBe('not yours');
+  });
+
   it('restores a detached source detached', async () => {
     const { source, dest, batonHome } = scenario('detached');
     g(source, 'checkout', '-q', '--detach');

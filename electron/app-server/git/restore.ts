@@ -51,7 +51,7 @@ export interface RestoreResult {
 }
 
 export function worktreePathFor(batonHome: string, project: string, thread: string): string {
-  return path.join(batonHome, 'worktrees', project, thread);
+  return path.resolve(batonHome, 'worktrees', project, thread);
 }
 
 export function incomingRef(thread: string, snapshotId: string): string {
@@ -120,8 +120,14 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
   await checkSnapshotObjects(repo, m);
 
   const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
-  const worktrees = await listWorktrees(repo);
-  const own = worktrees.find((w) => same(w.path, wtPath));
+  let worktrees = await listWorktrees(repo);
+  let own = worktrees.find((w) => same(w.path, wtPath));
+  if (own && !existsSync(wtPath)) {
+    // Registered but its folder was deleted: a dead registration that would still block the branch.
+    await removeWorktree(repo, wtPath);
+    worktrees = await listWorktrees(repo);
+    own = undefined;
+  }
   if (!own && existsSync(wtPath) && readdirSync(wtPath).length > 0) {
     throw new GitStateError('worktree-conflict', `${wtPath} exists and is not a worktree of ${repo}.`, 'Move that folder away (it may belong to another repository), then restore again.');
   }
