@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from './index';
 import { processGroupGone } from './tools/process';
+import { commandEnv } from './toolRunner';
 import { MemoryTurnIO, testContext, testSettings, type Answerer } from './test-support/memoryTurnIO';
 import type { AgentSettings } from '../../../shared/contracts/thread';
 
@@ -75,6 +76,15 @@ describe('offline agent through the runtime', () => {
     expect(existsSync(path.join(wt, 'b.txt'))).toBe(false);
     expect(io.ofType('system_event')[0]!.text).toMatch(/could not find these lines in a.txt/);
     expect(io.ofType('agent_message')[0]!.text).toMatch(/patch failed/);
+  });
+
+  it('streams a chatty command\'s output in few appends, all of it, in order', async () => {
+    const io = await turn('$ seq 1 20000; echo done', testSettings());
+    const [cmd] = io.ofType('command_execution');
+    const expected = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join('') + 'done\n';
+    expect(cmd!.output).toBe(expected);
+    expect(io.appends).toBeGreaterThan(0);
+    expect(io.appends).toBeLessThan(40);
   });
 
   it('says how to use it when the message asks for nothing', async () => {
@@ -261,3 +271,10 @@ async function eventually(f: () => boolean, withinMs: number): Promise<boolean> 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('commandEnv', () => {
+  it('hides the model API key from commands and disables pagers', () => {
+    const env = commandEnv(testSettings({ apiKeyEnv: 'MY_KEY' }), { MY_KEY: 'sk-1', PATH: '/bin', PAGER: 'less' });
+    expect(env).toEqual({ PATH: '/bin', PAGER: 'cat', GIT_PAGER: 'cat' });
+  });
+});

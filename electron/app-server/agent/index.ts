@@ -19,7 +19,7 @@ export interface AgentDeps {
   shellTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace on interrupt/timeout (default 300 ms). */
   killGraceMs?: number;
-  /** Model request: longest silence before giving up (default 120 s). */
+  /** Model request: longest silence before giving up (default 180 s; reasoning models think quietly). */
   modelTimeoutMs?: number;
   /** Environment for API-key lookup (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -27,7 +27,7 @@ export interface AgentDeps {
 }
 
 export const DEFAULT_SHELL_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+export const DEFAULT_MODEL_TIMEOUT_MS = 180_000;
 
 export function createAgent(settings: AgentSettings, deps: AgentDeps = {}): Agent {
   return {

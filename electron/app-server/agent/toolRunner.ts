@@ -12,6 +12,7 @@ import { unifiedDiff } from './tools/diff';
 import { ToolError } from './tools/errors';
 import { displayPath, resolveToolPath } from './tools/paths';
 import { runProcess } from './tools/process';
+import { StreamWriter } from './tools/streamWriter';
 import { applyPatchToFiles, parsePatch } from './tools/patch';
 import type { TurnContext } from './types';
 
@@ -144,24 +145,20 @@ export class ToolRunner {
     const item = this.item('command_execution', { command, cwd: this.ctx.worktree, output: '', exitCode: null, status: 'running' });
     await this.ctx.io.addItem(item);
 
-    // Appends go out in order, one at a time; the final update waits for the last of them and
-    // carries exactly the text streamed (updateItem replaces the whole item).
+    // The final update carries exactly the text streamed (updateItem replaces the whole item).
     let recorded = '';
     let dropped = 0;
-    let chain: Promise<void> = Promise.resolve();
-    let appendError: unknown;
+    const stream = new StreamWriter((chunk) => this.ctx.io.appendToItem(item.id, 'output', chunk));
     const append = (chunk: string) => {
       recorded += chunk;
-      chain = chain.then(() => this.ctx.io.appendToItem(item.id, 'output', chunk)).catch((e) => {
-        appendError ??= e;
-      });
+      stream.push(chunk);
     };
     let result;
     try {
       result = await runProcess({
         argv,
         cwd: this.ctx.worktree,
-        env: { ...process.env, PAGER: 'cat', GIT_PAGER: 'cat' },
+        env: commandEnv(this.opts.settings),
         timeoutMs,
         signal: this.ctx.signal,
         killGraceMs: this.opts.killGraceMs,
@@ -177,21 +174,22 @@ export class ToolRunner {
       });
     } catch (e) {
       const text = `Could not start the command: ${(e as Error).message}`;
-      await chain;
+      await stream.flush().catch(() => {});
       await this.ctx.io.updateItem({ ...item, output: text, status: 'failed' });
       return { status: 'failed', text };
     }
     if (dropped > 0) append(`\n[output truncated: ${dropped} more characters not recorded]\n`);
     if (result.timedOut) append(`\n[timed out after ${Math.round(timeoutMs / 1000)} s; the command and its children were stopped]\n`);
-    await chain;
+    const flushed = stream.flush();
     const status: ToolStatus = result.aborted ? 'interrupted' : result.exitCode === 0 && !result.timedOut ? 'completed' : 'failed';
     const final = { ...item, output: recorded, exitCode: result.exitCode, status, durationMs: result.durationMs };
     if (result.aborted) {
       // Best effort: the service records the interrupt itself; a fenced thread refuses this.
+      await flushed.catch(() => {});
       await this.ctx.io.updateItem(final).catch(() => {});
       return { status, text: 'The command was interrupted.' };
     }
-    if (appendError) throw appendError;
+    await flushed;
     await this.ctx.io.updateItem(final);
     const exit = result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `exit code ${result.exitCode ?? result.signal}`;
     const outcome = { status, text: `${exit}\n${clip(recorded, MODEL_OUTPUT_CAP)}` };
@@ -314,6 +312,16 @@ export class ToolRunner {
     await this.notice('error', `${tool}: ${text}`);
     return { status: 'failed', text };
   }
+}
+
+/**
+ * The environment of the agent's commands: Baton's own, minus the model API key (a command the
+ * model runs must not be able to print the key back to it), with pagers that never wait.
+ */
+export function commandEnv(settings: AgentSettings, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, PAGER: 'cat', GIT_PAGER: 'cat' };
+  if (settings.apiKeyEnv) delete env[settings.apiKeyEnv];
+  return env;
 }
 
 function safeRead(abs: string): string {

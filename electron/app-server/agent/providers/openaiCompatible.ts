@@ -4,9 +4,10 @@
 // until it answers without calling a tool.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { AgentSettings, TranscriptItem } from '../../../../shared/contracts/thread';
+import type { AgentSettings } from '../../../../shared/contracts/thread';
 import type { ToolOutcome, ToolRunner } from '../toolRunner';
 import { resolveToolPath } from '../tools/paths';
+import { StreamWriter } from '../tools/streamWriter';
 import type { TurnContext } from '../types';
 import { ProviderError, streamCompletion, TurnAborted, type ToolCall } from './chatStream';
 
@@ -78,32 +79,38 @@ export async function runOpenAITurn(ctx: TurnContext, tools: ToolRunner, setting
   throw new ProviderError(`The model called tools ${MAX_STEPS} times without finishing; Baton stopped the turn. Send a narrower request, or continue with a new message.`);
 }
 
-/** Streams model text into one agent_message item, appends in order. */
+/** Streams model text into one agent_message item, created with the first words. */
 class MessageStream {
-  private id: string | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private writer: StreamWriter | null = null;
+  private created: Promise<void> = Promise.resolve();
   constructor(private readonly ctx: TurnContext) {}
 
   get started() {
-    return this.id !== null;
+    return this.writer !== null;
   }
 
   push(text: string) {
-    if (this.id === null) {
-      const id = (this.id = this.ctx.newId());
-      const item: TranscriptItem = { id, turnId: this.ctx.turnId, at: this.ctx.now(), type: 'agent_message', text: '' };
-      this.chain = this.chain.then(() => this.ctx.io.addItem(item));
+    if (this.writer === null) {
+      const id = this.ctx.newId();
+      this.created = this.ctx.io.addItem({ id, turnId: this.ctx.turnId, at: this.ctx.now(), type: 'agent_message', text: '' });
+      this.created.catch(() => {}); // surfaced by close(); not an unhandled rejection meanwhile
+      // Appends must not overtake the item they extend.
+      const created = this.created;
+      this.writer = new StreamWriter(async (chunk) => {
+        await created;
+        await this.ctx.io.appendToItem(id, 'text', chunk);
+      });
     }
-    const id = this.id;
-    this.chain = this.chain.then(() => this.ctx.io.appendToItem(id, 'text', text));
+    this.writer.push(text);
   }
 
   async whole(text: string) {
     await this.ctx.io.addItem({ id: this.ctx.newId(), turnId: this.ctx.turnId, at: this.ctx.now(), type: 'agent_message', text });
   }
 
-  close() {
-    return this.chain;
+  async close() {
+    await this.created;
+    await this.writer?.flush();
   }
 }
 

@@ -15,6 +15,8 @@ export class MemoryTurnIO implements TurnIO {
   /** Every call in order, for tests that care about sequencing ("nothing ran before the answer"). */
   readonly log: string[] = [];
   status: 'running' | 'waiting-approval' = 'running';
+  /** appendToItem calls so far (each is one fsync'd event in the real log). */
+  appends = 0;
   fenced = false;
 
   constructor(
@@ -30,6 +32,7 @@ export class MemoryTurnIO implements TurnIO {
 
   async appendToItem(itemId: string, field: 'output' | 'text', chunk: string) {
     this.assertOwner();
+    this.appends++;
     const item = this.find(itemId) as Record<string, unknown>;
     item[field] = String(item[field] ?? '') + chunk;
   }
