@@ -30,19 +30,38 @@ export interface AuthNotes {
 const maxPassphraseAttempts = 3;
 const maxPasswordAttempts = 3;
 
-type Step = { kind: 'agent' } | { kind: 'key'; file: string } | { kind: 'keyboard-interactive' } | { kind: 'password'; attempt: number };
+export type AuthStep = { kind: 'agent' } | { kind: 'key'; file: string } | { kind: 'keyboard-interactive' } | { kind: 'password'; attempt: number };
 
-function serverName(step: Step): string {
+/** The SSH method name a step uses, as the server lists it in "methods that can continue". */
+export function serverMethodOf(step: AuthStep): string {
   return step.kind === 'agent' || step.kind === 'key' ? 'publickey' : step.kind;
 }
 
-export function makeAuthHandler(input: AuthPlanInput): { handler: AuthHandlerMiddleware; notes: AuthNotes } {
-  const notes: AuthNotes = { badPassphrase: [], unreadableKeys: [], tried: [], cancelled: false };
-  const steps: Step[] = [];
+/**
+ * Every method we may try, in OpenSSH's default PreferredAuthentications order. Keyboard-
+ * interactive and password are always in the plan; the server's list decides what is used.
+ */
+export function planAuthSteps(input: Pick<AuthPlanInput, 'agentSocket' | 'identitiesOnly' | 'identityFiles'>): AuthStep[] {
+  const steps: AuthStep[] = [];
   if (input.agentSocket && !input.identitiesOnly) steps.push({ kind: 'agent' });
   for (const file of input.identityFiles) steps.push({ kind: 'key', file });
   steps.push({ kind: 'keyboard-interactive' });
   for (let i = 1; i <= maxPasswordAttempts; i++) steps.push({ kind: 'password', attempt: i });
+  return steps;
+}
+
+/** Drops steps the server no longer allows (null: not known yet, keep everything). */
+export function takeNextStep(steps: AuthStep[], methodsLeft: readonly string[] | null): AuthStep | undefined {
+  for (;;) {
+    const step = steps.shift();
+    if (!step) return undefined;
+    if (!methodsLeft || methodsLeft.includes(serverMethodOf(step))) return step;
+  }
+}
+
+export function makeAuthHandler(input: AuthPlanInput): { handler: AuthHandlerMiddleware; notes: AuthNotes } {
+  const notes: AuthNotes = { badPassphrase: [], unreadableKeys: [], tried: [], cancelled: false };
+  const steps = planAuthSteps(input);
 
   const ask: SshPrompter['ask'] = async (q) => {
     input.onPromptStart?.();
@@ -106,10 +125,9 @@ export function makeAuthHandler(input: AuthPlanInput): { handler: AuthHandlerMid
   const handler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
     void (async () => {
       for (;;) {
-        const step = steps.shift();
-        if (!step || notes.cancelled) return next(false as unknown as AuthenticationType);
         // On the first call ssh2 passes null: the server has not said what it allows yet.
-        if (methodsLeft && !methodsLeft.includes(serverName(step) as AuthenticationType)) continue;
+        const step = notes.cancelled ? undefined : takeNextStep(steps, methodsLeft);
+        if (!step) return next(false as unknown as AuthenticationType);
         if (step.kind === 'agent') {
           notes.tried.push('ssh-agent');
           return next({ type: 'agent', username: input.user, agent: input.agentSocket! });
