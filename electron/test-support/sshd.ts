@@ -37,6 +37,8 @@ export interface SshdOptions {
   /** Reuse a host key (a path to a private key) instead of generating one. */
   hostKeyPath?: string;
   passwordAuthentication?: boolean;
+  /** Keyboard-interactive through PAM (pam_unix: the user's password), as most distributions ship sshd. */
+  keyboardInteractive?: boolean;
   /** Extra sshd_config lines. */
   extraConfig?: string[];
 }
@@ -101,10 +103,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       `HostKey ${hostKey}`,
       `PidFile ${pidFile}`,
       `AuthorizedKeysFile ${keysDir}/%u`,
-      `UsePAM no`,
+      `UsePAM ${opts.keyboardInteractive ? 'yes' : 'no'}`,
       `StrictModes no`,
       `PasswordAuthentication ${opts.passwordAuthentication ? 'yes' : 'no'}`,
-      `KbdInteractiveAuthentication no`,
+      `KbdInteractiveAuthentication ${opts.keyboardInteractive ? 'yes' : 'no'}`,
       `PermitRootLogin no`,
       `AllowTcpForwarding yes`,
       `MaxStartups 50`,

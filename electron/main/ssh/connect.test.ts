@@ -148,6 +148,21 @@ describe.skipIf(!enabled)('connectSsh against a real sshd', () => {
     expect(prompter.secretQuestions.map((q) => q.kind)).toEqual(['password']);
   });
 
+  it('keyboard-interactive (PAM) goes through the same prompter', async () => {
+    const kbd = await startSshd({ keyboardInteractive: true });
+    try {
+      const prompter = recordingPrompter({ answers: { 'keyboard-interactive': userPassword } });
+      const i = input({ identityFiles: [], prompter });
+      const conn = await connectSsh({ ...i, options: loopbackOptions(kbd.port, user.name) });
+      conn.close();
+      expect(prompter.secretQuestions).toHaveLength(1);
+      expect(prompter.secretQuestions[0]).toMatchObject({ kind: 'keyboard-interactive', echo: false });
+      expect(prompter.secretQuestions[0]!.message).toMatch(/password/i);
+    } finally {
+      await kbd.stop();
+    }
+  });
+
   it('refused authentication is a clear error naming what was tried', async () => {
     const e = await expectSshError(connectSsh(input({ identityFiles: [strangerKey] })), 'auth-failed');
     expect(e.message).toContain(strangerKey);
