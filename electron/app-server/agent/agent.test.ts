@@ -160,6 +160,31 @@ describe('offline agent through the runtime', () => {
     expect(io.ofType('agent_message')).toHaveLength(0);
   });
 
+  it('a command that ignores SIGTERM is killed anyway, within 1 s', async () => {
+    const ac = new AbortController();
+    const io = new MemoryTurnIO(undefined, ac.signal);
+    const settings = testSettings();
+    const ctx = testContext({ worktree: wt, input: `$ trap '' TERM; sleep 30; echo survived`, settings, io, signal: ac.signal });
+    const done = createAgent(settings, { sandbox: notConfined }).runTurn(ctx);
+    const pid = await waitForRunningPid(io);
+    const t0 = Date.now();
+    ac.abort();
+    await done;
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(1000);
+    expect(await eventually(() => processGroupGone(pid), 1000 - elapsed)).toBe(true);
+    expect(io.ofType('command_execution')[0]!.output).not.toContain('survived');
+  });
+
+  it('a missing worktree fails the turn with one clear line', async () => {
+    const settings = testSettings();
+    const io = new MemoryTurnIO();
+    const gone = path.join(wt, 'not-there');
+    await expect(createAgent(settings, { sandbox: notConfined }).runTurn(testContext({ worktree: gone, input: '$ true', settings, io }))).rejects.toThrow(
+      `The thread's worktree ${gone} does not exist on this host.`,
+    );
+  });
+
   it('interrupting while an approval is pending runs nothing', async () => {
     const ac = new AbortController();
     const settings = testSettings({ permissions: { approvalPolicy: 'untrusted' } });
@@ -216,6 +241,37 @@ describe('offline agent through the runtime', () => {
     expect(post).toHaveLength(1);
     expect(post[0]).toMatchObject({ hook_event_name: 'PostToolUse', tool_name: 'shell', tool_input: { command: 'echo fine' }, tool_response: { status: 'completed' } });
     expect(io.ofType('agent_message')[0]!.text).toContain('`rm -rf src` blocked by a hook');
+  });
+
+  it('under untrusted asks before every write; "always" covers exactly that path', async () => {
+    const w = (p: string, c: string) => `\`\`\`write ${p}\n${c}\n\`\`\``;
+    let diffAtAsk = '';
+    const io = await turn([w('a.txt', '1'), w('a.txt', '2'), w('b.txt', '3')].join('\n'), testSettings({ permissions: { approvalPolicy: 'untrusted' } }), (ask) => {
+      diffAtAsk ||= ask.summary;
+      return ask.pattern === 'a.txt' ? 'always' : 'deny';
+    });
+    expect(diffAtAsk).toBe('Write a.txt');
+    expect(io.asks.map((a) => [a.tool, a.pattern])).toEqual([
+      ['write_file', 'a.txt'],
+      ['write_file', 'b.txt'],
+    ]);
+    expect(readFileSync(path.join(wt, 'a.txt'), 'utf8')).toBe('2\n');
+    expect(existsSync(path.join(wt, 'b.txt'))).toBe(false);
+    expect(io.ofType('file_change').map((c) => [c.path, c.kind, c.status])).toEqual([
+      ['a.txt', 'add', 'applied'],
+      ['a.txt', 'modify', 'applied'],
+      ['b.txt', 'add', 'declined'],
+    ]);
+    // The declined change still shows what would have been written.
+    expect(io.ofType('file_change')[2]!.diff).toContain('+3');
+  });
+
+  it('a PreToolUse hook that times out blocks a write, and the thread says why', async () => {
+    const settings = testSettings({ hooks: { preToolUse: [{ matcher: ['write_file'], command: 'sleep 30', timeoutMs: 200 }], postToolUse: [] } });
+    const io = await turn('```write a.txt\nx\n```', settings);
+    expect(existsSync(path.join(wt, 'a.txt'))).toBe(false);
+    expect(io.ofType('file_change')[0]).toMatchObject({ path: 'a.txt', status: 'blocked' });
+    expect(io.ofType('system_event').map((e) => e.text)).toEqual(['Blocked by PreToolUse hook `sleep 30`: timed out after 200 ms']);
   });
 
   it('tells the thread plainly when the sandbox is not enforced', async () => {

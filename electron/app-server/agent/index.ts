@@ -1,6 +1,7 @@
 // The agent runtime's front door: `createAgent(settings)` gives the thread service an Agent for
 // a thread's settings. The provider decides *what* to do; the ToolRunner decides whether and
 // how it may happen (hooks, approvals, sandbox, paths) — the same for every provider.
+import { existsSync } from 'node:fs';
 import type { AgentSettings } from '../../../shared/contracts/thread';
 import { runOfflineTurn } from './providers/offline';
 import { runOpenAITurn } from './providers/openaiCompatible';
@@ -32,6 +33,9 @@ export const DEFAULT_MODEL_TIMEOUT_MS = 180_000;
 export function createAgent(settings: AgentSettings, deps: AgentDeps = {}): Agent {
   return {
     async runTurn(ctx: TurnContext) {
+      if (!existsSync(ctx.worktree)) {
+        throw new Error(`The thread's worktree ${ctx.worktree} does not exist on this host. Restore it (git worktree add) or fork the thread into a project that exists here.`);
+      }
       const tools = new ToolRunner(ctx, {
         settings,
         sandbox: deps.sandbox ?? probeSandbox(),

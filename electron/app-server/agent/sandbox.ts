@@ -4,7 +4,8 @@
 // as whether it is installed (containers without user namespaces refuse it), so we ask it once
 // with a real probe and believe the answer. When it is not enforced the turn says so plainly.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { SandboxMode } from '../../../shared/contracts/thread';
 
@@ -30,11 +31,20 @@ function doProbe(): SandboxStatus {
   if (!bwrap || !existsSync(bwrap)) {
     return { enforced: false, reason: 'bubblewrap (bwrap) is not installed on this host (apt-get install bubblewrap)' };
   }
-  const probeDir = process.cwd();
-  const r = spawnSync(bwrap, [...bwrapArgs('workspace-write', probeDir, []), '/bin/true'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
+  // The probe has the same shape as a real command, binds included, in a scratch worktree.
+  const probeDir = mkdtempSync(path.join(os.tmpdir(), 'baton-bwrap-probe-'));
+  let r;
+  try {
+    r = spawnSync(bwrap, [...bwrapArgs('workspace-write', probeDir, []), '/bin/sh', '-c', 'touch probe'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    if (r.status === 0 && !existsSync(path.join(probeDir, 'probe'))) {
+      return { enforced: false, reason: 'bubblewrap ran but its bind mounts did not work here' };
+    }
+  } finally {
+    rmSync(probeDir, { recursive: true, force: true });
+  }
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0];
     return { enforced: false, reason: `bubblewrap is installed but cannot run here (${why}); user namespaces may be disabled` };

@@ -37,6 +37,8 @@ const TRANSCRIPT_OUTPUT_CAP = 1024 * 1024;
 /** Command output handed back to a model per call (head and tail). */
 const MODEL_OUTPUT_CAP = 16 * 1024;
 const READ_CAP = 256 * 1024;
+/** Files larger than this are not loaded at all by read_file. */
+const READ_MAX_FILE = 16 * 1024 * 1024;
 
 export class ToolRunner {
   private readonly rules: ApprovalRule[];
@@ -273,7 +275,9 @@ export class ToolRunner {
     }
     let text: string;
     try {
-      if (statSync(abs).isDirectory()) throw new ToolError('is_directory', `${input.path} is a directory; run \`ls\` with the shell tool to list it.`);
+      const st = statSync(abs);
+      if (st.isDirectory()) throw new ToolError('is_directory', `${input.path} is a directory; run \`ls\` with the shell tool to list it.`);
+      if (st.size > READ_MAX_FILE) throw new ToolError('too_large', `${input.path} is ${st.size} bytes; read parts of it with the shell tool (head, sed -n).`);
       text = readFileSync(abs, 'utf8');
     } catch (e) {
       return { status: 'failed', text: e instanceof ToolError ? e.message : `Could not read ${input.path}: ${(e as Error).message}` };
