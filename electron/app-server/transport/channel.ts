@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { CipherState, RESERVED_NONCE } from './cipher-state.js';
 import { TransportError, type TransportErrorCode } from './errors.js';
-import { CloseCode, decodeFrame, encodeFrame, fragment, Reassembler, type Frame } from './framing.js';
+import { CloseCode, decodeFrame, encodeFrameParts, fragment, Reassembler, type Frame } from './framing.js';
 
 export interface ChannelLimits {
   /** Largest application message accepted or sent. Default 64 MiB. */
@@ -206,7 +206,7 @@ export class SecureChannel extends EventEmitter {
     const plainLen = 2 + (frame.type === 'data' ? frame.body.length : 0) + 16;
     // Decide REKEY before encrypting: the flag travels inside this (authenticated) message.
     const rekey = frame.type !== 'close' && (this.txMessagesUnderKey + 1 >= this.limits.rekeyAfterMessages || this.txBytesUnderKey + plainLen >= this.limits.rekeyAfterBytes);
-    const wire = this.tx.encrypt(encodeFrame({ ...frame, rekey }));
+    const wire = this.tx.encrypt(encodeFrameParts({ ...frame, rekey }));
     if (rekey) {
       this.tx.rekey();
       this.stats.rekeysSent++;

@@ -15,12 +15,16 @@ function nonceBytes(n: bigint): Buffer {
   return iv;
 }
 
-export function chachaEncrypt(k: Buffer, n: bigint, ad: Buffer, plaintext: Buffer): Buffer {
+/** `plaintext` may come in parts (a frame header and its body): encrypting them in sequence saves a copy. */
+export function chachaEncrypt(k: Buffer, n: bigint, ad: Buffer, plaintext: Buffer | Buffer[]): Buffer {
+  const parts = Array.isArray(plaintext) ? plaintext : [plaintext];
+  const length = parts.reduce((sum, p) => sum + p.length, 0);
   const c = createCipheriv('chacha20-poly1305', k, nonceBytes(n), { authTagLength: TAG_LEN });
-  c.setAAD(ad, { plaintextLength: plaintext.length });
-  const body = c.update(plaintext);
+  c.setAAD(ad, { plaintextLength: length });
+  const out = parts.map((p) => c.update(p));
   c.final();
-  return Buffer.concat([body, c.getAuthTag()]);
+  out.push(c.getAuthTag());
+  return Buffer.concat(out, length + TAG_LEN);
 }
 
 /** Throws on an authentication failure. */
@@ -59,10 +63,11 @@ export class CipherState {
     this.n = n;
   }
 
-  encryptWithAd(ad: Buffer, plaintext: Buffer): Buffer {
+  encryptWithAd(ad: Buffer, plaintext: Buffer | Buffer[]): Buffer {
     this.checkNonce();
-    if (plaintext.length + TAG_LEN > MAX_NOISE_MESSAGE) {
-      throw new TransportError('message-too-large', `A Noise message may carry at most ${MAX_NOISE_MESSAGE - TAG_LEN} bytes of plaintext, not ${plaintext.length}.`);
+    const length = Array.isArray(plaintext) ? plaintext.reduce((sum, p) => sum + p.length, 0) : plaintext.length;
+    if (length + TAG_LEN > MAX_NOISE_MESSAGE) {
+      throw new TransportError('message-too-large', `A Noise message may carry at most ${MAX_NOISE_MESSAGE - TAG_LEN} bytes of plaintext, not ${length}.`);
     }
     const out = chachaEncrypt(this.k, this.n, ad, plaintext);
     this.n += 1n;
@@ -78,7 +83,7 @@ export class CipherState {
     return out;
   }
 
-  encrypt(plaintext: Buffer): Buffer {
+  encrypt(plaintext: Buffer | Buffer[]): Buffer {
     return this.encryptWithAd(EMPTY, plaintext);
   }
 

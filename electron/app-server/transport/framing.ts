@@ -32,6 +32,12 @@ export type Frame =
   | { type: 'ready'; rekey: boolean };
 
 export function encodeFrame(f: Frame): Buffer {
+  const [header, body] = encodeFrameParts(f);
+  return Buffer.concat([header, body]);
+}
+
+/** The 2-byte header and the body, separately: the channel encrypts them without joining them. */
+export function encodeFrameParts(f: Frame): [Buffer, Buffer] {
   let type: number;
   let flags = f.rekey ? Flag.REKEY : 0;
   let body: Buffer;
@@ -55,11 +61,7 @@ export function encodeFrame(f: Frame): Buffer {
       body = Buffer.alloc(0);
       break;
   }
-  const out = Buffer.allocUnsafe(FRAME_HEADER + body.length);
-  out[0] = type;
-  out[1] = flags;
-  body.copy(out, FRAME_HEADER);
-  return out;
+  return [Buffer.from([type, flags]), body];
 }
 
 /** Throws a 'protocol' error for anything the format does not allow. */
