@@ -327,6 +327,46 @@ describe('baton serve and the CLI talking to it', () => {
     }
   });
 
+  it('speaks JSON-RPC on stdio with --stdio, and stops at the end of stdin', async () => {
+    const env = newEnv('stdio');
+    const child = spawn(process.execPath, [bundle, 'serve', '--stdio'], { env: { ...process.env, BATON_HOME: env.home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }) + '\n');
+    child.stdin!.write('this is not json\n');
+    await until(() => out.split('\n').filter(Boolean).length >= 2, 'two replies on stdout');
+    const replies = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(replies.find((r) => r.id === 1).result).toMatchObject({ protocolVersion: 1, hostId: 'local' });
+    expect(replies.find((r) => r.id === null).error.code).toBe(-32700);
+    // Local CLIs on that host reach the same server through server.json meanwhile.
+    await until(() => existsSync(path.join(env.home, 'server.json')), 'server.json');
+    expect(baton(env, ['project', 'add', env.repo, '--name', 'demo']).code).toBe(0);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin!.end();
+    await exited;
+    expect(child.exitCode).toBe(0);
+    expect(existsSync(path.join(env.home, 'server.json'))).toBe(false);
+  });
+
+  it('thread send --wait says so when the server dies under it', async () => {
+    const env = newEnv('lost');
+    const { child } = await startServer(env);
+    batonJson(env, ['project', 'add', env.repo, '--name', 'demo']);
+    const t = batonJson(env, ['thread', 'new', '--project', 'demo', '--approval', 'never']);
+    const send = spawn(process.execPath, [bundle, 'thread', 'send', t.id, '$ sleep 30', '--wait'], { env: { ...process.env, BATON_HOME: env.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(send);
+    let stderr = '';
+    send.stderr!.on('data', (d) => (stderr += d));
+    await until(() => processesIn(env.repo).length > 0, 'sleep to run');
+    const sent = new Promise((r) => send.once('exit', r));
+    child.kill('SIGKILL');
+    await sent;
+    for (const pid of processesIn(env.repo)) process.kill(pid, 'SIGKILL');
+    expect(send.exitCode).toBe(1);
+    expect(stderr).toMatch(/server stopped before turn .* finished/);
+  });
+
   it('answers malformed and oversized messages with errors and keeps serving', async () => {
     const env = newEnv('garbage');
     const { child, info } = await startServer(env);

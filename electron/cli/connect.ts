@@ -17,6 +17,8 @@ export interface Session {
   /** `server`: a running baton serve; `embedded`: an app-server inside this process. */
   mode: 'server' | 'embedded';
   home: string;
+  /** Resolves if the connection to the server drops before close(). */
+  lost: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,10 +42,25 @@ export async function openSession(): Promise<Session> {
     if (conn) {
       const c = conn;
       const client = createRpcClient((t) => c.send(t));
+      let closing = false;
+      let markLost!: () => void;
+      const lost = new Promise<void>((r) => (markLost = r));
       c.onMessage((t) => client.receive(t));
-      c.onClose(() => client.close('the server closed the connection'));
+      c.onClose(() => {
+        client.close('the server closed the connection');
+        if (!closing) markLost();
+      });
       await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
-      return { client, mode: 'server', home, close: async () => c.close() };
+      return {
+        client,
+        mode: 'server',
+        home,
+        lost,
+        close: async () => {
+          closing = true;
+          c.close();
+        },
+      };
     }
   }
   const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
@@ -56,6 +73,7 @@ export async function openSession(): Promise<Session> {
     client,
     mode: 'embedded',
     home,
+    lost: new Promise<void>(() => undefined), // in-process: it cannot drop
     close: async () => {
       await app.close();
       mine.close();

@@ -1,7 +1,8 @@
 // The JSON-RPC server over its real transports (a loopback WebSocket, a stdio-style stream
 // pair) in front of a real app-server: bad input of every kind gets an error and the server
 // keeps answering.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,6 +11,7 @@ import { WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, RpcErrorCode } from '../../../shared/contracts/rpc';
 import { createRpcClient } from '../../../shared/rpc/client';
 import { RpcError } from '../../../shared/rpc/errors';
+import { applyEvent, reduceThread } from '../../../shared/threads/reduce';
 import { startAppServer, type AppServer } from '../server/appServer';
 import { createAgent } from '../agent/index';
 import { lineConnection } from './stdio';
@@ -94,6 +96,42 @@ describe('JSON-RPC over WebSocket', () => {
     await expect(client.call('thread/read', { thread: 'nope' })).rejects.toBeInstanceOf(RpcError);
     await expect(client.call('thread/read', { thread: 'nope' })).rejects.toMatchObject({ kind: 'notFound' });
     expect((await client.call('project/list')).projects).toEqual([]);
+    conn.close();
+  });
+});
+
+describe('catching up with thread/event', () => {
+  it('a client that folds read + notifications holds the same thread as the server', async () => {
+    const repo = path.join(home, 'repo');
+    mkdirSync(repo);
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    writeFileSync(path.join(repo, 'f'), 'x\n');
+    execFileSync('git', ['add', '.'], { cwd: repo });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', 'r'], { cwd: repo });
+
+    const conn = await connectWebSocket(listener.url, token);
+    const client = createRpcClient((t) => conn.send(t));
+    conn.onMessage((t) => client.receive(t));
+    await client.call('project/add', { path: repo, name: 'r' });
+    const { thread: meta } = await client.call('thread/start', { project: 'r', approvalPolicy: 'never' });
+
+    // A client that had seen revision 1, then follows live events.
+    const first = await client.call('thread/read', { thread: meta.id, afterRevision: 0, limit: 1 });
+    let local = reduceThread(first.events!);
+    const live: Array<Parameters<typeof applyEvent>[1]> = [];
+    client.on('thread/event', (p) => {
+      if (p.threadId === meta.id) live.push(p.event);
+    });
+    const done = new Promise<void>((r) => client.on('turn/completed', (p) => p.threadId === meta.id && r()));
+    await client.call('turn/start', { thread: meta.id, input: 'plan: [x] one\n$ printf "a\\nb\\n"' });
+    await done;
+    for (const e of live) local = applyEvent(local, e);
+
+    const server = await client.call('thread/read', { thread: meta.id });
+    expect(local.revision).toBe(server.thread.revision);
+    expect(local.items).toEqual(server.items);
+    expect(local.planHistory).toEqual(server.thread.planHistory);
+    expect(local.items.find((i) => i.type === 'command_execution')).toMatchObject({ output: 'a\nb\n', status: 'completed' });
     conn.close();
   });
 });

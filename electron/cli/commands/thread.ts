@@ -136,7 +136,12 @@ async function send(s: Session, ref: string, message: string, opts: { wait?: boo
     for (const item of byTurn.get(started.turnId) ?? []) await onItem(item);
     const early = completed.get(started.turnId);
     if (early) finish(early);
-    const end = await done;
+    const end = await Promise.race([
+      done,
+      s.lost.then(() => {
+        throw new CliError(`The Baton server stopped before turn ${started.turnId} finished.`, `Start it again with \`baton serve\`; the turn is then recorded as interrupted (see \`baton thread show ${started.threadId}\`).`);
+      }),
+    ]);
     if (refusedByPolicy) throw new CliError(refusedByPolicy, 'Start `baton serve` in another terminal and send again, or create the thread with --approval never.', ExitCode.refused);
     if (opts.json) {
       const items = await turnItems(client, started.threadId, started.turnId);
