@@ -290,6 +290,34 @@ describe('restoreSnapshot', () => {
     expect(destState(dest, batonHome)).toEqual({ ...before, home: null });
     expect(existsSync(path.join(batonHome, 'worktrees'))).toBe(false);
   });
+
+  it('puts a reused worktree back exactly as it was when restore fails midway', async () => {
+    const { source, dest, batonHome } = scenario('rollback-reuse');
+    const { manifest } = await transfer(source, dest, 't1');
+    const r1 = await restoreSnapshot(opts(dest, batonHome, manifest));
+    const wt = r1.worktreePath;
+    write(wt, 'work-here.txt', 'agent wrote this\n');
+    write(wt, 'a.txt', 'edited again\n');
+    g(wt, 'add', 'a.txt');
+    const view = gitView(wt);
+    const files = visibleFiles(wt);
+    const refs = g(dest, 'for-each-ref', 'refs/heads/');
+
+    const head = manifest.head.commit;
+    const missingTree = spawnMktree(dest, `100644 blob ${'2'.repeat(40)}\tghost.txt\n`);
+    const indexTree = g(dest, 'rev-parse', `${head}^{tree}`).trim();
+    const ic = g(dest, 'commit-tree', indexTree, '-p', head, '-m', 'i').trim();
+    const wc = g(dest, 'commit-tree', missingTree, '-p', head, '-p', ic, '-m', 'w').trim();
+    const bad: SnapshotManifest = { ...manifest, snapshotId: 'bad', indexCommit: ic, indexTree, worktreeCommit: wc, worktreeTree: missingTree, ref: 'refs/baton/snapshots/t1/bad' };
+    await expect(restoreSnapshot(opts(dest, batonHome, bad))).rejects.toThrow(/read-tree/);
+
+    expect(gitView(wt)).toEqual(view);
+    expect(visibleFiles(wt)).toEqual(files);
+    expect(g(dest, 'for-each-ref', 'refs/heads/')).toBe(refs);
+    expect(g(dest, 'for-each-ref', 'refs/baton/snapshots/t1/bad')).toBe('');
+    // The saved copy stays: it is the user's work and costs nothing.
+    expect(g(dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/backups/t1/')).toMatch(/^refs\/baton\/backups\/t1\/before-/);
+  });
 });
 
 function spawnMktree(cwd: string, input: string): string {

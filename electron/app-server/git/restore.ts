@@ -205,19 +205,20 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
       undo.push(async () => {
         if (prev.branch) await setHeadToBranch(wtPath, prev.branch);
         else await setHeadDetached(wtPath, prev.head);
-        await readTree(wtPath, prev.backup?.worktreeTree ?? `${prev.head}^{tree}`, { update: true });
         await cleanUntracked(wtPath);
+        await readTree(wtPath, prev.backup?.worktreeTree ?? `${prev.head}^{tree}`, { update: true });
         await readTree(wtPath, prev.backup?.indexTree ?? `${prev.head}^{tree}`, { update: false });
       });
     }
 
     if (placement.kind === 'branch') await setHeadToBranch(wtPath, m.head.branch!);
     else await setHeadDetached(wtPath, m.head.commit);
-    // Files first from the working tree (index = W makes `clean` drop only stale untracked
-    // files, never ignored ones like node_modules/), then the index becomes the index tree
-    // without touching the files.
-    await readTree(wtPath, m.worktreeTree, { update: true });
+    // A reused worktree first loses its untracked files (saved in the backup; ignored ones like
+    // node_modules/ stay), so no git version has to decide whether to overwrite them. Then the
+    // files become the working tree (`--reset -u` also removes files of the old index that W
+    // lacks), and finally the index becomes the index tree without touching the files.
     if (own) await cleanUntracked(wtPath);
+    await readTree(wtPath, m.worktreeTree, { update: true });
     await readTree(wtPath, m.indexTree, { update: false });
     await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
   } catch (e) {
