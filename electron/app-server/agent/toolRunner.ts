@@ -68,8 +68,8 @@ export class ToolRunner {
   }
 
   /**
-   * Hooks and approval, the part shared by every tool. Returns null to go ahead, or the
-   * outcome to report instead (the caller records its own blocked/declined item).
+   * Hooks and approval, the part shared by every tool: `go` to run it, or the status and reason
+   * to report instead (the caller records its own blocked/declined item).
    */
   private async gate(
     tool: string,
@@ -181,7 +181,8 @@ export class ToolRunner {
       return { status: 'failed', text };
     }
     if (dropped > 0) append(`\n[output truncated: ${dropped} more characters not recorded]\n`);
-    if (result.timedOut) append(`\n[timed out after ${Math.round(timeoutMs / 1000)} s; the command and its children were stopped]\n`);
+    if (result.timedOut) append(`\n[timed out after ${seconds(timeoutMs)}; the command and its children were stopped]\n`);
+    else if (result.signal && !result.aborted) append(`\n[killed by ${result.signal}]\n`);
     const flushed = stream.flush();
     const status: ToolStatus = result.aborted ? 'interrupted' : result.exitCode === 0 && !result.timedOut ? 'completed' : 'failed';
     const final = { ...item, output: recorded, exitCode: result.exitCode, status, durationMs: result.durationMs };
@@ -193,7 +194,7 @@ export class ToolRunner {
     }
     await flushed;
     await this.ctx.io.updateItem(final);
-    const exit = result.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `exit code ${result.exitCode ?? result.signal}`;
+    const exit = result.timedOut ? `timed out after ${seconds(timeoutMs)}` : result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
     const outcome = { status, text: `${exit}\n${clip(recorded, MODEL_OUTPUT_CAP)}` };
     await this.post('shell', input, outcome);
     return outcome;
@@ -207,7 +208,13 @@ export class ToolRunner {
       return this.fileError('write_file', input.path, e);
     }
     const rel = displayPath(this.ctx.worktree, abs);
-    const before = existsSync(abs) ? safeRead(abs) : null;
+    let before: string | null;
+    try {
+      if (existsSync(abs) && statSync(abs).isDirectory()) throw new ToolError('is_directory', `${rel} is a directory, not a file.`);
+      before = existsSync(abs) ? safeRead(abs) : null;
+    } catch (e) {
+      return this.fileError('write_file', rel, e);
+    }
     const diff = unifiedDiff(rel, before, input.content);
     const kind = before === null ? 'add' : 'modify';
     const gate = await this.gate('write_file', input, { kind: 'write', tool: 'write_file', paths: [rel] });
@@ -247,6 +254,8 @@ export class ToolRunner {
           rmSync(c.abs, { force: true });
         } else {
           mkdirSync(path.dirname(c.abs), { recursive: true });
+          // Re-check after mkdir, as write_file does: the tree may have changed while we asked.
+          resolveToolPath(this.roots, c.abs);
           writeFileSync(c.abs, c.after);
         }
       } catch (e) {
@@ -330,6 +339,10 @@ export function commandEnv(settings: AgentSettings, base: NodeJS.ProcessEnv = pr
 
 function safeRead(abs: string): string {
   return readFileSync(abs, 'utf8');
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
 }
 
 function clip(s: string, cap: number): string {
