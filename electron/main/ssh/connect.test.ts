@@ -2,11 +2,13 @@
 // throwaway users whose login shells are sh, csh and fish.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, freePort, makeKey, publicKeyOf, sshdAvailable, startAgent, startSshd, type Sshd, type TestUser } from '../../test-support/sshd.js';
 import { findTool } from '../../test-support/tools.js';
+import { resolveHost } from './config.js';
 import { connectSsh, type ConnectInput } from './connect.js';
 import { SshError } from './errors.js';
 import { runScript } from './exec.js';
@@ -179,6 +181,18 @@ describe.skipIf(!enabled)('connectSsh against a real sshd', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('a port that accepts but never speaks SSH is a timeout, in bounded time', async () => {
+    const silent = net.createServer(() => { /* accept and say nothing */ });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const e = await expectSshError(connectSsh({ ...input(), options: loopbackOptions(port, user.name), timeoutMs: 1500 }), 'timeout');
+      expect(e.message).toContain(`127.0.0.1:${port}`);
+    } finally {
+      silent.close();
+    }
+  });
+
   describe.each([
     ['csh', findTool('csh')],
     ['fish', fish],
@@ -221,6 +235,22 @@ describe.skipIf(!enabled)('connectSsh against a real sshd', () => {
         expect(conn.hostKeyFingerprint).toBe(fingerprintSha256(Buffer.from(inner.hostPublicKey.split(' ')[1]!, 'base64')));
         const r = await runScript(conn.client, 'echo via-jump');
         expect(r.stdout).toBe('via-jump\n');
+      } finally {
+        conn.close();
+      }
+    });
+
+    it('ProxyJump from ~/.ssh/config aliases, resolved and connected', async () => {
+      const text = [
+        'Host jump', `  HostName 127.0.0.1`, `  Port ${sshd.port}`, `  User ${user.name}`, `  IdentityFile ${key}`,
+        'Host inner', `  HostName 127.0.0.1`, `  Port ${inner.port}`, `  User ${user.name}`, `  IdentityFile ${key}`, '  ProxyJump jump',
+      ].join('\n');
+      const r = resolveHost('inner', text, { home: dir, localUser: 'nobody' });
+      if (!r.ok) throw new Error(r.error);
+      expect(r.options.proxyJump).toHaveLength(1);
+      const conn = await connectSsh({ ...input(), options: r.options });
+      try {
+        expect((await runScript(conn.client, 'echo "$SSH_CONNECTION"')).stdout).toMatch(new RegExp(` ${inner.port}\\n$`));
       } finally {
         conn.close();
       }

@@ -34,6 +34,12 @@ function get(port: number): Promise<string> {
   });
 }
 
+/** Running, not merely a zombie waiting for init to reap it. */
+function isLive(pid: number): boolean {
+  const r = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
+  return r.status === 0 && !!r.stdout.trim() && !r.stdout.includes('Z');
+}
+
 function chownTree(p: string, user: TestUser): void {
   spawnSync('chown', ['-R', `${user.name}:${user.name}`, p]);
 }
@@ -146,7 +152,7 @@ describe.skipIf(!enabled)('remote bootstrap', () => {
       expect(mode).toBe(`600 ${u.name}`);
 
       // The SSH connection is gone; the server is not.
-      process.kill(first.info.pid, 0);
+      expect(isLive(first.info.pid)).toBe(true);
       const second = await withConn(u, async (c) => {
         const r = await bootstrapRemote(c.client, { label: 'boot-host', bundle });
         const fwd = await startLocalForward(c.client, r.info.port);
@@ -183,6 +189,18 @@ describe.skipIf(!enabled)('remote bootstrap', () => {
       expect(a.installed || b.installed).toBe(true);
       const sha = await withConn(u, (c) => runScript(c.client, `sha256sum ${installed}`));
       expect(sha.stdout.split(' ')[0]).toBe(bundle.sha256);
+      await withConn(u, (c) => stopRemoteServer(c.client));
+    });
+
+    it('a running server of another version is replaced by ours', async () => {
+      const oldPath = path.join(dir, 'old-server.cjs');
+      writeFileSync(oldPath, standInServerSource('0.0.1-old'));
+      const old = await withConn(u, (c) => bootstrapRemote(c.client, { label: 'boot-host', bundle: describeBundle(oldPath, '0.0.1-old') }));
+      expect(old.info.version).toBe('0.0.1-old');
+      const ours = await withConn(u, (c) => bootstrapRemote(c.client, { label: 'boot-host', bundle: describeBundle(bundlePath) }));
+      expect(ours).toMatchObject({ started: true, info: { version: pkg.version } });
+      expect(ours.info.pid).not.toBe(old.info.pid);
+      expect(isLive(old.info.pid)).toBe(false); // the old one is gone
       await withConn(u, (c) => stopRemoteServer(c.client));
     });
 
