@@ -1,6 +1,6 @@
 // The openai-compatible provider against a model server on 127.0.0.1: real HTTP, real SSE,
 // recorded streamed responses (test-support/recorded), real tools in a temp worktree.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import type { AgentSettings } from '../../../../shared/contracts/thread';
 import { createAgent } from '../index';
 import { startModelServer, type ModelServer, type Reply } from '../test-support/modelServer';
 import { MemoryTurnIO, testContext, testSettings, type Answerer } from '../test-support/memoryTurnIO';
-import { commandText } from './openaiCompatible';
+import { commandText, history, systemPrompt } from './openaiCompatible';
 
 let wt: string;
 let server: ModelServer | undefined;
@@ -184,5 +184,52 @@ describe('commandText', () => {
     [['ls', '-la', 'src/a b'], `ls -la 'src/a b'`],
   ] as [string | string[], string][])('%o → %s', (input, out) => {
     expect(commandText(input)).toBe(out);
+  });
+});
+
+describe('what the model is told', () => {
+  const at = '2026-01-01T00:00:00Z';
+  it('earlier turns become messages; this turn\'s own user message is not repeated', () => {
+    const settings = testSettings({ provider: 'openai-compatible', model: 'm' });
+    const ctx = testContext({
+      worktree: wt,
+      input: 'now this',
+      settings,
+      io: new MemoryTurnIO(),
+      items: [
+        { id: '1', turnId: 't0', at, type: 'user_message', text: 'first' },
+        { id: '2', turnId: 't0', at, type: 'command_execution', command: 'ls', cwd: wt, output: 'a\n', exitCode: 0, status: 'completed' },
+        { id: '3', turnId: 't0', at, type: 'file_change', path: 'a', kind: 'add', diff: '', status: 'declined' },
+        { id: '4', turnId: 't0', at, type: 'agent_message', text: 'did it' },
+        { id: '5', turnId: 't0', at, type: 'turn_interrupted', reason: 'x' },
+        { id: '6', at, type: 'system_event', event: 'handed_off', text: 'Handed off from laptop to gpu-box' },
+        { id: '7', turnId: 'turn-1', at, type: 'user_message', text: 'now this' },
+      ],
+    });
+    expect(history(ctx)).toEqual([
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: '[earlier: ran `ls` → completed, exit 0]\na\n' },
+      { role: 'assistant', content: '[earlier: add a → declined]' },
+      { role: 'assistant', content: 'did it' },
+      { role: 'user', content: '[the user interrupted the previous turn]' },
+      { role: 'user', content: '[Handed off from laptop to gpu-box]' },
+    ]);
+  });
+
+  it('AGENTS.md is included, unless it is a symlink leading out of the worktree', () => {
+    const settings = testSettings({ provider: 'openai-compatible', model: 'm' });
+    const ctx = testContext({ worktree: wt, input: 'x', settings, io: new MemoryTurnIO() });
+    expect(systemPrompt(ctx, settings)).not.toContain('AGENTS.md');
+    writeFileSync(path.join(wt, 'AGENTS.md'), 'Use tabs.\n');
+    expect(systemPrompt(ctx, settings)).toContain('# Instructions from AGENTS.md in the worktree\nUse tabs.');
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'baton-agents-out-'));
+    try {
+      writeFileSync(path.join(outside, 'secret.md'), 'SECRET');
+      rmSync(path.join(wt, 'AGENTS.md'));
+      symlinkSync(path.join(outside, 'secret.md'), path.join(wt, 'AGENTS.md'));
+      expect(systemPrompt(ctx, settings)).not.toContain('SECRET');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
