@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createRpcClient } from '../../shared/rpc/client';
 import { connectWebSocket } from '../app-server/rpc/websocket';
+import { ThreadStore } from '../app-server/storage/threadStore';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let tmp: string;
@@ -249,8 +250,12 @@ describe('baton serve and the CLI talking to it', () => {
       expect(shown.items.find((i: { type: string }) => i.type === 'approval_decision')).toMatchObject({ requestId: pending[0]!.requestId, decision: 'allow' });
       expect(shown.planHistory.at(-1).plan.steps[0]).toEqual({ step: 'greet', status: 'in_progress' });
       expect(shown.pendingApprovals).toEqual([]);
-      // The server wrote the log, not the CLI: it still holds the thread.
+      // The server wrote the log, not the CLI: it still holds the thread, and another writer
+      // on the same BATON_HOME (this test process) is refused instead of interleaving lines.
       expect(JSON.parse(readFileSync(path.join(env.home, 'threads', `${t.id}.lock`), 'utf8')).pid).toBe(info.pid);
+      const intruder = new ThreadStore(env.home);
+      await expect(intruder.append(t.id, () => [{ kind: 'meta_changed', title: 'x' }], { epoch: 0 })).rejects.toThrow(new RegExp(`another Baton process \\(pid ${info.pid}\\)`));
+      await intruder.close();
     } finally {
       await stopServer(child);
     }

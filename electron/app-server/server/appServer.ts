@@ -41,7 +41,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   const hostId = opts.hostId ?? 'local';
   const store = new ThreadStore(opts.home);
   const projects = new ProjectStore(paths.projects);
-  const threads = new ThreadService({ store, projects, home: opts.home, hostId, createAgent: opts.createAgent });
+  const threads = new ThreadService({ store, projects, home: opts.home, hostId, createAgent: opts.createAgent, onError: opts.onError });
 
   const handlers: Handlers = {
     initialize: () => ({

@@ -226,4 +226,26 @@ describe('ThreadService', () => {
     expect(rest.events!.map((e) => e.rev)).toEqual([src.revision]);
     expect(rest.nextCursor).toBeNull();
   });
+
+  it('archives a thread: hidden from the list, refuses turns, and comes back', async () => {
+    const s = service();
+    const meta = await newThread(s, 'never');
+    expect((await s.archive({ thread: meta.id })).archived).toBe(true);
+    expect(s.list({}).map((t) => t.id)).toEqual([]);
+    expect(s.list({ includeArchived: true }).map((t) => t.id)).toEqual([meta.id]);
+    await expect(s.startTurn({ thread: meta.id, input: '$ true' })).rejects.toThrow(/archived/);
+    expect((await s.archive({ thread: meta.id, archived: false })).archived).toBe(false);
+    await s.startTurn({ thread: meta.id, input: '$ true' });
+    await s.waitForTurn(meta.id);
+    expect(s.list({ project: 'demo' })).toHaveLength(1);
+    expect(s.list({ project: 'other' })).toHaveLength(0);
+  });
+
+  it('refuses a second turn while one runs', async () => {
+    const s = service();
+    const meta = await newThread(s, 'never');
+    await s.startTurn({ thread: meta.id, input: '$ sleep 30' });
+    await expect(s.startTurn({ thread: meta.id, input: '$ true' })).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/already running/), hint: expect.stringMatching(/baton thread interrupt/) });
+    await s.interrupt({ thread: meta.id });
+  });
 });

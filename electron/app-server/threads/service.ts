@@ -26,6 +26,8 @@ export interface ThreadServiceOptions {
   createAgent: (settings: AgentSettings) => Agent;
   /** How long an interrupted agent may take to stop before the turn is closed without it. */
   stopGraceMs?: number;
+  /** Failures with no caller to report to (a turn's end that could not be written). */
+  onError?: (e: unknown) => void;
 }
 
 interface PendingApproval {
@@ -260,10 +262,15 @@ export class ThreadService {
       throw e;
     }
     const started = await this.store.read(id);
-    void this.runTurn(turn, started, p.input).finally(() => {
-      this.active.delete(id);
-      finish();
-    });
+    void this.runTurn(turn, started, p.input)
+      // The turn's end could not be recorded (disk full, corrupt log): the thread stays marked
+      // running and the next start closes it. Never an unhandled rejection: that would kill
+      // the server and every other thread's turn with it.
+      .catch((e) => this.opts.onError?.(e))
+      .finally(() => {
+        this.active.delete(id);
+        finish();
+      });
     return { threadId: id, turnId };
   }
 
