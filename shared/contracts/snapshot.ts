@@ -47,6 +47,8 @@ export const SnapshotManifest = z.object({
   ignoredTruncated: z.boolean(),
   /** Ignored paths the project asked to carry anyway. */
   extraPaths: z.array(z.string()),
+  /** Paths staged with `git add -N` (intent to add): in the index but in neither tree. */
+  intentToAdd: z.array(z.string()).max(100_000).default([]),
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifest>;
 

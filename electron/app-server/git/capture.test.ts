@@ -114,7 +114,8 @@ describe('captureSnapshot', () => {
   ])('refuses a repository in the middle of a %s, writing no ref', async (name, setup, message) => {
     const dir = path.join(root, `cap-${name}`);
     const { source } = makeScenario(dir);
-    g(source, 'stash', '-q', '-u');
+    g(source, 'add', '-A');
+    g(source, 'commit', '-q', '-m', 'clean slate');
     setup(source);
     const err = await captureSnapshot({ cwd: source, thread: 't3' }).catch((e) => e);
     expect(err).toBeInstanceOf(GitStateError);

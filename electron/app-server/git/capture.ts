@@ -14,7 +14,7 @@ import { GitError } from './git';
 import { GitStateError } from './errors';
 import { assertNoOperationInProgress, repoPaths } from './repo';
 import { deleteRef, headBranch, listRefs, resolveCommit, updateRef, upstreamOf } from './refs';
-import { addAll, addForce, commitTree, listIgnored, writeTree } from './trees';
+import { addAll, addForce, commitTree, listIgnored, listIndexPaths, lsTree, writeTree } from './trees';
 
 export interface CaptureOptions {
   /** Any directory inside the worktree to capture. */
@@ -75,10 +75,16 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
       }
       throw e;
     }
+    // `git add -N` entries are left out of written trees; remember them to re-create on restore.
+    const inIndexTree = new Set((await lsTree(top, indexTree)).map((e) => e.path));
+    const notInIndexTree = (await listIndexPaths(top, env)).filter((p) => !inIndexTree.has(p));
     await addAll(top, env);
     const extras = (opts.extraPaths ?? []).filter((p) => existsSync(path.join(top, p)));
     await addForce(top, extras, env);
     const worktreeTree = await writeTree(top, env);
+    // An intent-to-add file deleted since cannot be re-added on the destination; it is dropped.
+    const inWorktreeTree = new Set((await lsTree(top, worktreeTree)).map((e) => e.path));
+    const intentToAdd = notInIndexTree.filter((p) => inWorktreeTree.has(p));
     const ignoredAll = await listIgnored(top, env);
 
     const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
@@ -100,6 +106,7 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
       ignored: ignoredAll.slice(0, MAX_IGNORED_LISTED),
       ignoredTruncated: ignoredAll.length > MAX_IGNORED_LISTED,
       extraPaths: extras,
+      intentToAdd,
     });
   } finally {
     await rm(tmp, { recursive: true, force: true });

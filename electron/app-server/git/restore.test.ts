@@ -89,6 +89,7 @@ describe('restoreSnapshot', () => {
     expect(status).toMatch(/^1 A\. .* 120000 .* link-staged$/m);
     expect(status).toMatch(/^\? sub\/link-untracked$/m);
     expect(status).toMatch(/^\? tools\/run$/m);
+    expect(status).toMatch(/^1 \.A .* notes\/intent.txt$/m);
     expect(visibleFiles(r.worktreePath)['tools/run']).toMatchObject({ mode: 0o755 });
     expect(visibleFiles(r.worktreePath)['sub/link-untracked']).toMatchObject({ kind: 'symlink', target: '../a.txt' });
 
@@ -284,6 +285,7 @@ describe('restoreSnapshot', () => {
       ignored: [],
       ignoredTruncated: false,
       extraPaths: [],
+      intentToAdd: [],
     };
     const before = destState(dest, batonHome);
     await expect(restoreSnapshot(opts(dest, batonHome, manifest))).rejects.toThrow(/read-tree/);

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ProjectKey, SnapshotManifest } from '../../../shared/contracts/snapshot';
+import { pathProblem } from '../../../shared/git/paths';
 import { branchRefProblem, shortBranch } from '../../../shared/git/refs';
 import { classifyTip, decidePlacement, type Placement, type TipRelation } from '../../../shared/git/tips';
 import { git } from './git';
@@ -13,7 +14,7 @@ import { GitStateError } from './errors';
 import { captureSnapshot, newSnapshotId } from './capture';
 import { repoPaths, statusPorcelain } from './repo';
 import { deleteRef, headBranch, mergeBase, resolveCommit, setHeadDetached, setHeadToBranch, setUpstream, updateRef } from './refs';
-import { cleanUntracked, readTree } from './trees';
+import { addIntentToAdd, cleanUntracked, readTree } from './trees';
 import { checkSnapshotObjects, invalidManifest as invalid } from './snapshot-objects';
 import { addWorktreeNoCheckout, listWorktrees, removeWorktree, type WorktreeInfo } from './worktrees';
 import { runSetup, setupCommandFor, type SetupResult } from './setup-script';
@@ -109,6 +110,10 @@ export function validateManifest(manifest: unknown, project?: string): SnapshotM
   if (project !== undefined && !ProjectKey.safeParse(project).success) throw invalid(`"${project}" is not a usable project key for a folder name.`);
   const branchProblem = m.head.branch ? branchRefProblem(m.head.branch) : null;
   if (branchProblem) throw invalid(`The snapshot's branch "${m.head.branch}" is not acceptable: ${branchProblem}.`);
+  for (const p of m.intentToAdd) {
+    const problem = pathProblem(p);
+    if (problem) throw invalid(`The snapshot's intent-to-add path "${p}" is not acceptable: ${problem}.`);
+  }
   const upstream = m.head.upstream?.ref;
   if (upstream && (!upstream.startsWith('refs/remotes/') || upstream.includes('..'))) throw invalid(`The snapshot's upstream "${upstream}" is not a remote-tracking ref.`);
   return m;
@@ -157,7 +162,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     }
 
     // A reused worktree holds what the thread left here last time; save it before replacing it.
-    let previous: { head: string; branch: string | null; backup: { indexTree: string; worktreeTree: string } | null } | null = null;
+    let previous: { head: string; branch: string | null; backup: SnapshotManifest | null } | null = null;
     if (own) {
       const head = (await resolveCommit(wtPath, 'HEAD'))!;
       const branch = await headBranch(wtPath);
@@ -165,7 +170,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
       if ((await statusPorcelain(wtPath)) !== '') {
         const b = await captureSnapshot({ cwd: wtPath, thread: m.thread, snapshotId: `before-${newSnapshotId()}`, namespace: 'backups' });
         backupRef = b.ref;
-        backup = { indexTree: b.indexTree, worktreeTree: b.worktreeTree };
+        backup = b;
       }
       previous = { head, branch, backup };
     }
@@ -208,6 +213,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
         await cleanUntracked(wtPath);
         await readTree(wtPath, prev.backup?.worktreeTree ?? `${prev.head}^{tree}`, { update: true });
         await readTree(wtPath, prev.backup?.indexTree ?? `${prev.head}^{tree}`, { update: false });
+        await addIntentToAdd(wtPath, prev.backup?.intentToAdd ?? []);
       });
     }
 
@@ -220,6 +226,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     if (own) await cleanUntracked(wtPath);
     await readTree(wtPath, m.worktreeTree, { update: true });
     await readTree(wtPath, m.indexTree, { update: false });
+    await addIntentToAdd(wtPath, m.intentToAdd);
     await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);

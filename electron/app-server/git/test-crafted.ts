@@ -49,6 +49,7 @@ export function craftSnapshot(repo: string, thread: string, entries: CraftedEntr
     ignored: [],
     ignoredTruncated: false,
     extraPaths: [],
+    intentToAdd: [],
   };
 }
 

@@ -13,7 +13,19 @@ export async function addAll(top: string, env: Env): Promise<void> {
 /** Stages paths even if ignored (the project's extra paths to carry). */
 export async function addForce(top: string, paths: string[], env: Env): Promise<void> {
   if (paths.length === 0) return;
-  await git(['add', '--force', '--all', '--', ...paths], { cwd: top, env });
+  await git(['add', '--force', '--all', '--', ...paths], { cwd: top, env: { ...env, GIT_LITERAL_PATHSPECS: '1' } });
+}
+
+/** Records paths as intent-to-add (`git add -N`) in the worktree's index. */
+export async function addIntentToAdd(top: string, paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await git(['add', '--intent-to-add', '--', ...paths], { cwd: top, env: { GIT_LITERAL_PATHSPECS: '1' } });
+}
+
+/** Paths in the index (each once, even when unmerged). */
+export async function listIndexPaths(top: string, env: Env): Promise<string[]> {
+  const out = await git(['ls-files', '-z', '--cached', '--full-name'], { cwd: top, env });
+  return [...new Set(out.stdout.toString('utf8').split('\0').filter(Boolean))];
 }
 
 /** Ignored files and directories (`dir/`) that capture leaves behind. */
