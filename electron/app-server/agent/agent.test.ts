@@ -8,6 +8,7 @@ import { createAgent } from './index';
 import { processGroupGone } from './tools/process';
 import { commandEnv } from './toolRunner';
 import { MemoryTurnIO, testContext, testSettings, type Answerer } from './test-support/memoryTurnIO';
+import { eventually, livingProcesses, uniqueSleep } from './test-support/procs';
 import type { AgentSettings } from '../../../shared/contracts/thread';
 
 let wt: string;
@@ -185,6 +186,19 @@ describe('offline agent through the runtime', () => {
     );
   });
 
+  it('background jobs do not outlive the turn that started them', async () => {
+    const settings = testSettings();
+    const io = new MemoryTurnIO();
+    const secs = uniqueSleep();
+    const bg = `sleep ${secs} > /dev/null 2>&1 &`;
+    const done = createAgent(settings, { sandbox: notConfined }).runTurn(testContext({ worktree: wt, input: `$ ${bg}\n$ sleep 0.5`, settings, io }));
+    expect(await eventually(() => livingProcesses(['sleep', secs]).length === 1, 5000)).toBe(true);
+    await done;
+    expect(await eventually(() => livingProcesses(['sleep', secs]).length === 0, 1000)).toBe(true);
+    expect(io.ofType('command_execution').map((c) => c.status)).toEqual(['completed', 'completed']);
+    expect(io.ofType('system_event').at(-1)!.text).toBe(`Stopped background processes left running by \`${bg}\`: processes do not outlive the turn that started them.`);
+  });
+
   it('interrupting while an approval is pending runs nothing', async () => {
     const ac = new AbortController();
     const settings = testSettings({ permissions: { approvalPolicy: 'untrusted' } });
@@ -317,15 +331,6 @@ function findPidByCmdline(command: string): number | null {
     }
   }
   return null;
-}
-
-async function eventually(f: () => boolean, withinMs: number): Promise<boolean> {
-  const end = Date.now() + Math.max(withinMs, 0);
-  for (;;) {
-    if (f()) return true;
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('commandEnv', () => {

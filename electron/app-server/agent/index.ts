@@ -42,15 +42,19 @@ export function createAgent(settings: AgentSettings, deps: AgentDeps = {}): Agen
         shellTimeoutMs: deps.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
         killGraceMs: deps.killGraceMs,
       });
-      switch (settings.provider) {
-        case 'offline':
-          return runOfflineTurn(ctx, tools);
-        case 'openai-compatible':
-          return runOpenAITurn(ctx, tools, settings, {
-            timeoutMs: deps.modelTimeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
-            env: deps.env ?? process.env,
-            fetch: deps.fetch ?? fetch,
-          });
+      try {
+        switch (settings.provider) {
+          case 'offline':
+            return await runOfflineTurn(ctx, tools);
+          case 'openai-compatible':
+            return await runOpenAITurn(ctx, tools, settings, {
+              timeoutMs: deps.modelTimeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
+              env: deps.env ?? process.env,
+              fetch: deps.fetch ?? fetch,
+            });
+        }
+      } finally {
+        await tools.cleanup().catch(() => {});
       }
     },
   };

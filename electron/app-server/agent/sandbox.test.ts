@@ -1,7 +1,7 @@
 // The sandbox with the real bubblewrap. Whether bwrap can run here (user namespaces, container
 // limits) is what the probe says; the tests assert the behaviour the probe reports — confined
 // when enforced, a plain "not enforced" notice when not — so neither outcome can pass falsely.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { requireTool } from '../../test-support/tools';
 import { createAgent } from './index';
 import { bwrapArgs, probeSandbox } from './sandbox';
 import { MemoryTurnIO, testContext, testSettings } from './test-support/memoryTurnIO';
+import { livingProcesses, uniqueSleep } from './test-support/procs';
 import type { AgentSettings } from '../../../shared/contracts/thread';
 
 const bwrap = requireTool('bwrap', 'bubblewrap');
@@ -84,32 +85,16 @@ describe.skipIf(!bwrap)('commands under bubblewrap (as the probe reports it)', (
 
   it('interrupting a sandboxed `sleep` leaves nothing running, inside or outside', async () => {
     const ac = new AbortController();
-    const marker = `${30 + Math.floor(Math.random() * 1000) / 1000}`; // a unique sleep argument to find it by
+    const marker = uniqueSleep();
     const { io, done } = await run(`$ sleep ${marker}`, testSettings({ permissions: { sandbox: 'workspace-write' } }), ac.signal);
-    for (let i = 0; i < 500 && livingSleeps(marker) === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(livingSleeps(marker)).toBe(1);
+    for (let i = 0; i < 500 && livingProcesses(['sleep', marker]).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(livingProcesses(['sleep', marker]).length).toBe(1);
     const t0 = Date.now();
     ac.abort();
     await done;
     expect(Date.now() - t0).toBeLessThan(1000);
-    for (let i = 0; i < 50 && livingSleeps(marker) > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(livingSleeps(marker)).toBe(0);
+    for (let i = 0; i < 50 && livingProcesses(['sleep', marker]).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(livingProcesses(['sleep', marker]).length).toBe(0);
     expect(io.ofType('command_execution')[0]!.status).toBe('interrupted');
   });
 });
-
-/** Live (non-zombie) `sleep <arg>` processes on this machine. */
-function livingSleeps(arg: string): number {
-  let n = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (argv[0] === 'sleep' && argv[1] === arg && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') n++;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return n;
-}

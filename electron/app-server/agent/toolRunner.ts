@@ -11,7 +11,7 @@ import { notEnforcedNotice, sandboxedShellArgv, type SandboxStatus } from './san
 import { unifiedDiff } from './tools/diff';
 import { ToolError } from './tools/errors';
 import { displayPath, resolveToolPath } from './tools/paths';
-import { runProcess } from './tools/process';
+import { killGroupLeftovers, runProcess } from './tools/process';
 import { StreamWriter } from './tools/streamWriter';
 import { applyPatchToFiles, parsePatch } from './tools/patch';
 import type { TurnContext } from './types';
@@ -43,6 +43,8 @@ const READ_MAX_FILE = 16 * 1024 * 1024;
 export class ToolRunner {
   private readonly rules: ApprovalRule[];
   private noticeGiven = false;
+  /** Process groups of this turn's commands, for cleanup(). */
+  private readonly groups: { pgid: number; command: string }[] = [];
 
   constructor(
     private readonly ctx: TurnContext,
@@ -164,6 +166,7 @@ export class ToolRunner {
         timeoutMs,
         signal: this.ctx.signal,
         killGraceMs: this.opts.killGraceMs,
+        onSpawn: (pgid) => this.groups.push({ pgid, command }),
         onOutput: (chunk) => {
           const room = TRANSCRIPT_OUTPUT_CAP - recorded.length;
           if (room <= 0) {
@@ -198,6 +201,20 @@ export class ToolRunner {
     const outcome = { status, text: `${exit}\n${clip(recorded, MODEL_OUTPUT_CAP)}` };
     await this.post('shell', input, outcome);
     return outcome;
+  }
+
+  /**
+   * Ends the turn's processes: a command's background jobs (`npm run dev &`) die with the turn.
+   * Otherwise a process started here could keep editing this worktree after the thread moved
+   * to another host, the failure that makes handoffs untrustworthy. Says so when it acted,
+   * unless the turn was interrupted (then the runtime adds nothing).
+   */
+  async cleanup(): Promise<void> {
+    const left = this.groups.filter((g) => killGroupLeftovers(g.pgid));
+    this.groups.length = 0;
+    if (left.length && !this.aborted) {
+      await this.notice('notice', `Stopped background processes left running by ${left.map((g) => `\`${g.command}\``).join(', ')}: processes do not outlive the turn that started them.`);
+    }
   }
 
   async writeFile(input: { path: string; content: string }): Promise<ToolOutcome> {

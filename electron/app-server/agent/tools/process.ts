@@ -16,6 +16,8 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /** Called once the program started, with its pid (= its process group id). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -47,6 +49,7 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -136,6 +139,17 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
       finish();
     });
   });
+}
+
+/** SIGKILLs what is left of a process group; true if anything was left. */
+export function killGroupLeftovers(pgid: number): boolean {
+  if (processGroupGone(pgid)) return false;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+  return true;
 }
 
 /**
