@@ -5,6 +5,7 @@ export { resolveHost, listHostAliases, defaultSshPaths, readSshConfigText, local
 export { connectSsh, type ConnectInput, type SshConnection, type KnownHostsFiles } from './connect.js';
 export { HostConnection, type HostConnectionOptions } from './manager.js';
 export { SshError, isRetryable } from './errors.js';
+export { terminalPrompter } from './terminal-prompter.js';
 export { refusingPrompter, type SshPrompter, type HostKeyQuestion, type SecretQuestion } from './prompter.js';
 export { fingerprintSha256 } from './known-hosts.js';
 export { runScript } from './exec.js';
