@@ -62,7 +62,14 @@ export function git(args: readonly string[], opts: GitOptions): Promise<GitResul
     const input = opts.input;
     if (input === undefined) child.stdin.end();
     else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
-    else input.pipe(child.stdin);
+    else {
+      // A failing source (unreadable file) would otherwise leave git waiting for stdin forever.
+      input.on('error', (e) => {
+        child.kill('SIGTERM');
+        reject(new GitError(args, opts.cwd, null, `could not read git's input: ${e.message}`));
+      });
+      input.pipe(child.stdin);
+    }
   });
 }
 
