@@ -13,7 +13,7 @@ import { ProviderError, streamCompletion, TurnAborted, type ToolCall } from './c
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Model round trips per turn before Baton stops a model that loops. */
-export const MAX_STEPS = 50;
+export const MAX_STEPS = 200;
 const AGENTS_MD_CAP = 32 * 1024;
 
 export interface OpenAIOptions {
@@ -48,7 +48,8 @@ export async function runOpenAITurn(ctx: TurnContext, tools: ToolRunner, setting
       completion = await streamCompletion({
         baseUrl,
         apiKey,
-        body: { model: settings.model, messages, tools: TOOL_SPECS, tool_choice: 'auto' },
+        // No tool_choice: "auto" is the default with tools, and some servers reject the field.
+        body: { model: settings.model, messages, tools: TOOL_SPECS },
         signal: ctx.signal,
         timeoutMs: opts.timeoutMs,
         fetch: opts.fetch,
