@@ -124,11 +124,15 @@ describe('captureSnapshot', () => {
     expect(g(source, 'for-each-ref', 'refs/baton/')).toBe('');
   });
 
-  it('refuses a repository with no commits and a path that is not a repository', async () => {
+  it('refuses a repository with no commits, a SHA-256 repository and a path that is not a repository', async () => {
     const empty = path.join(root, 'empty');
     g(root, 'init', '-q', empty);
     writeFileSync(path.join(empty, 'x'), 'x');
     await expect(captureSnapshot({ cwd: empty, thread: 't4' })).rejects.toMatchObject({ code: 'no-commits' });
     await expect(captureSnapshot({ cwd: root, thread: 't4' })).rejects.toMatchObject({ code: 'not-a-repository' });
+    const sha256Repo = path.join(root, 'sha256');
+    g(root, 'init', '-q', '--object-format=sha256', sha256Repo);
+    g(sha256Repo, 'commit', '-q', '--allow-empty', '-m', 'x');
+    await expect(captureSnapshot({ cwd: sha256Repo, thread: 't4' })).rejects.toMatchObject({ code: 'git-failed', message: /SHA-256/ });
   });
 });

@@ -50,6 +50,9 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
   if (!head) {
     throw new GitStateError('no-commits', `${top} has no commits yet, so there is no branch to carry.`, 'Make a first commit, then try again.');
   }
+  if (head.length !== 40) {
+    throw new GitStateError('git-failed', `${top} uses SHA-256 object ids, which Baton cannot move yet.`, 'Use a SHA-1 repository for threads that move between hosts.');
+  }
   const branch = await headBranch(top);
   const upstreamRef = branch ? await upstreamOf(top, branch) : null;
   const upstream = upstreamRef ? { ref: upstreamRef, commit: await resolveCommit(top, upstreamRef) } : null;
