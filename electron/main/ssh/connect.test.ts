@@ -106,6 +106,23 @@ describe.skipIf(!enabled)('connectSsh against a real sshd', () => {
     expect(prompter.hostKeyQuestions).toEqual([]);
   });
 
+  it('asks a server with several host keys for the type already on file', async () => {
+    const ecdsa = makeKey(dir, 'host_ecdsa', { type: 'ecdsa' });
+    const multi = await startSshd({ extraConfig: [`HostKey ${ecdsa}`] });
+    multi.authorize(user.name, publicKeyOf(key));
+    try {
+      const i = input();
+      writeFileSync(i.knownHosts.user[0]!, `[127.0.0.1]:${multi.port} ${publicKeyOf(ecdsa)}\n`);
+      const prompter = recordingPrompter({ acceptHostKeys: false });
+      const conn = await connectSsh({ ...i, prompter, options: loopbackOptions(multi.port, user.name, { identityFiles: [key] }) });
+      conn.close();
+      expect(prompter.hostKeyQuestions).toEqual([]); // ed25519 is ssh2's first choice, but the ECDSA key is the known one
+      expect(conn.hostKeyFingerprint).toBe(fingerprintSha256(Buffer.from(publicKeyOf(ecdsa).split(' ')[1]!, 'base64')));
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it('refuses a changed host key with the OpenSSH warning, never a prompt', async () => {
     const i = input();
     const other = makeKey(dir, 'other_host');

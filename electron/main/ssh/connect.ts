@@ -76,6 +76,7 @@ async function connectEndpoint(hop: HopInput, input: ConnectInput, sock: Duplex 
   const timeoutMs = input.timeoutMs ?? 20_000;
   const agentSocket = input.agentSocket === undefined ? process.env.SSH_AUTH_SOCK : input.agentSocket ?? undefined;
 
+  const algorithms = serverHostKeyPreference(knownKeyTypes(entries, name));
   const client = new Client();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -144,7 +145,7 @@ async function connectEndpoint(hop: HopInput, input: ConnectInput, sock: Duplex 
         readyTimeout: 0, // our own timer, paused while the user answers a prompt
         keepaliveInterval: input.options.serverAliveInterval * 1000,
         keepaliveCountMax: input.options.serverAliveCountMax,
-        ...(serverHostKeyPreference(knownKeyTypes(entries, name)) ? { algorithms: serverHostKeyPreference(knownKeyTypes(entries, name))! } : {}),
+        ...(algorithms ? { algorithms } : {}),
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           fingerprint = fingerprintSha256(key);
           const check = checkHostKey(entries, name, key);
