@@ -86,6 +86,15 @@ export type RpcResponse = z.infer<typeof RpcResponse>;
 // ---------------------------------------------------------------------------------------------
 // Methods
 
+/** One method: its name, params schema and result schema. Other contracts (handoff) declare theirs the same way. */
+export interface MethodSpec {
+  readonly name: string;
+  readonly params: z.ZodType;
+  readonly result: z.ZodType;
+}
+export type MethodTable = Readonly<Record<string, MethodSpec>>;
+export type NotificationTable = Readonly<Record<string, z.ZodType>>;
+
 function method<N extends string, P extends z.ZodType, R extends z.ZodType>(name: N, params: P, result: R) {
   return { name, params, result } as const;
 }

@@ -3,42 +3,53 @@
 // desktop main process and remote peers all wrap their transport with it. Params are checked
 // against the contract before sending and results are validated on arrival, so a peer that
 // speaks another protocol version fails loudly at the boundary, not deep inside a caller.
+//
+// By default it knows the core methods of shared/contracts/rpc.ts; a caller that also needs
+// another contract's methods passes the merged tables, and the types follow:
+//   createRpcClient(send, { methods: { ...methods, ...handoffMethods }, notifications: { ...notifications, ...handoffNotifications } })
+import type { z } from 'zod';
 import {
-  methods,
-  notifications,
+  methods as coreMethods,
+  notifications as coreNotifications,
   RpcResponse,
-  type MethodName,
-  type MethodParams,
-  type MethodResult,
-  type NotificationName,
-  type NotificationParams,
-  isNotificationName,
+  type MethodTable,
+  type Methods,
+  type NotificationTable,
+  type Notifications,
 } from '../contracts/rpc';
 import { RpcError } from './errors';
 
-type Pending = { method: MethodName; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-type NotificationHandler = { [N in NotificationName]?: Array<(params: NotificationParams<N>) => void> };
+type Pending = { method: string; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
-export interface RpcClient {
-  call<M extends MethodName>(method: M, ...params: undefined extends MethodParams<M> ? [MethodParams<M>?] : [MethodParams<M>]): Promise<MethodResult<M>>;
+type ParamsOf<T extends MethodTable, M extends keyof T> = z.input<T[M]['params']>;
+type ResultOf<T extends MethodTable, M extends keyof T> = z.output<T[M]['result']>;
+
+export interface RpcClient<T extends MethodTable = Methods, N extends NotificationTable = Notifications> {
+  call<M extends keyof T & string>(method: M, ...params: undefined extends ParamsOf<T, M> ? [ParamsOf<T, M>?] : [ParamsOf<T, M>]): Promise<ResultOf<T, M>>;
   /** Subscribes to one notification; returns the unsubscribe function. */
-  on<N extends NotificationName>(name: N, handler: (params: NotificationParams<N>) => void): () => void;
+  on<K extends keyof N & string>(name: K, handler: (params: z.output<N[K]>) => void): () => void;
   /** Feed every message that arrives from the server (text of one JSON-RPC message). */
   receive(text: string): void;
   /** Rejects every pending call, e.g. when the connection closed. */
   close(reason?: string): void;
 }
 
-export function createRpcClient(send: (text: string) => void): RpcClient {
+export function createRpcClient<T extends MethodTable = Methods, N extends NotificationTable = Notifications>(
+  send: (text: string) => void,
+  tables: { methods?: T; notifications?: N } = {},
+): RpcClient<T, N> {
+  const methodTable: MethodTable = tables.methods ?? coreMethods;
+  const notificationTable: NotificationTable = tables.notifications ?? coreNotifications;
   let nextId = 1;
   let closed: string | null = null;
   const pending = new Map<number, Pending>();
-  const handlers: NotificationHandler = {};
+  const handlers = new Map<string, Array<(p: unknown) => void>>();
 
   return {
     call(method, ...rest) {
       if (closed) return Promise.reject(new RpcError('internalError', `The connection to the Baton server is closed (${closed}).`, 'Run the command again.'));
-      const spec = methods[method];
+      const spec = methodTable[method];
+      if (!spec) return Promise.reject(new RpcError('methodNotFound', `This client does not know the method "${method}".`));
       const parsed = spec.params.safeParse(rest[0]);
       if (!parsed.success) {
         return Promise.reject(new RpcError('invalidParams', `Invalid params for ${method}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`));
@@ -55,10 +66,12 @@ export function createRpcClient(send: (text: string) => void): RpcClient {
       });
     },
     on(name, handler) {
-      const list = (handlers[name] ??= []) as Array<typeof handler>;
-      list.push(handler);
+      const list = handlers.get(name) ?? [];
+      handlers.set(name, list);
+      const h = handler as (p: unknown) => void;
+      list.push(h);
       return () => {
-        const i = list.indexOf(handler);
+        const i = list.indexOf(h);
         if (i >= 0) list.splice(i, 1);
       };
     },
@@ -72,10 +85,11 @@ export function createRpcClient(send: (text: string) => void): RpcClient {
       if (typeof msg !== 'object' || msg === null) return;
       const m = msg as Record<string, unknown>;
       if (typeof m.method === 'string' && m.id === undefined) {
-        if (!isNotificationName(m.method)) return; // newer server: unknown notifications are ignored
-        const p = notifications[m.method].safeParse(m.params);
+        const schema = notificationTable[m.method];
+        if (!schema) return; // a newer server's notification: ignored
+        const p = schema.safeParse(m.params);
         if (!p.success) return;
-        for (const h of handlers[m.method] ?? []) (h as (x: unknown) => void)(p.data);
+        for (const h of handlers.get(m.method) ?? []) h(p.data);
         return;
       }
       const r = RpcResponse.safeParse(msg);
@@ -87,7 +101,7 @@ export function createRpcClient(send: (text: string) => void): RpcClient {
         p.reject(RpcError.fromObject(r.data.error));
         return;
       }
-      const result = methods[p.method].result.safeParse(r.data.result);
+      const result = methodTable[p.method]!.result.safeParse(r.data.result);
       if (!result.success) {
         p.reject(new RpcError('internalError', `The server's answer to ${p.method} does not match this client's protocol: ${result.error.issues[0]?.message ?? 'invalid'}`, 'Use the same Baton version on both sides.'));
         return;

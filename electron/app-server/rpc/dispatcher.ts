@@ -3,17 +3,17 @@
 // result validated before it leaves. Whatever arrives — broken JSON, a wrong envelope, an
 // unknown method, bad params, a message too large, a handler that throws — the answer is a
 // JSON-RPC error and the server goes on.
+import type { z } from 'zod';
 import {
-  isMethodName,
   MAX_MESSAGE_BYTES,
   methods,
   notifications,
   RpcErrorCode,
-  type MethodName,
-  type MethodParamsParsed,
-  type MethodResult,
+  type MethodSpec,
+  type MethodTable,
   type NotificationName,
   type NotificationParams,
+  type NotificationTable,
   type RpcErrorObject,
   type RpcId,
 } from '../../../shared/contracts/rpc';
@@ -32,11 +32,21 @@ export interface CallContext {
   connection: MessageConnection | null;
 }
 
-export type Handlers = {
-  [M in MethodName]: (params: MethodParamsParsed<M>, ctx: CallContext) => Promise<MethodResult<M>> | MethodResult<M>;
+/** One handler per method of a table, typed from its schemas. */
+export type HandlersFor<T extends MethodTable> = {
+  [M in keyof T]: (params: z.output<T[M]['params']>, ctx: CallContext) => Promise<z.output<T[M]['result']>> | z.output<T[M]['result']>;
 };
+/** The core API's handlers (shared/contracts/rpc.ts). */
+export type Handlers = HandlersFor<typeof methods>;
 
 export interface RpcServer {
+  /**
+   * Adds another contract's methods and notifications (e.g. handoff's), declared like the core
+   * ones. A name may be registered once.
+   */
+  register<T extends MethodTable>(table: T, handlers: HandlersFor<T>, notificationTable?: NotificationTable): void;
+  /** Sends a registered notification of another contract to every connection. */
+  notifyExtension(name: string, params: unknown): void;
   /** Serves one connection until it closes; it receives every notification. */
   attach(connection: MessageConnection): void;
   /** Handles one incoming message; resolves with the response text, or null (notifications). */
@@ -49,6 +59,16 @@ export interface RpcServer {
 export function createRpcServer(handlers: Handlers, opts: { maxMessageBytes?: number; onError?: (e: unknown) => void } = {}): RpcServer {
   const max = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   const connections = new Set<MessageConnection>();
+  type AnyHandler = (p: unknown, c: CallContext) => Promise<unknown> | unknown;
+  const table = new Map<string, { spec: MethodSpec; handler: AnyHandler }>();
+  const extraNotifications = new Map<string, z.ZodType>();
+  const register = (t: MethodTable, hs: Record<string, AnyHandler>) => {
+    for (const [name, spec] of Object.entries(t)) {
+      if (table.has(name)) throw new Error(`RPC method ${name} is registered twice`);
+      table.set(name, { spec, handler: hs[name]! });
+    }
+  };
+  register(methods, handlers as unknown as Record<string, AnyHandler>);
 
   async function handleOne(msg: unknown, ctx: CallContext): Promise<object | null> {
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
@@ -65,18 +85,18 @@ export function createRpcServer(handlers: Handlers, opts: { maxMessageBytes?: nu
       });
     }
     const reply = (r: object) => (isNotification ? null : r);
-    if (!isMethodName(m.method)) {
-      return reply(errorResponse(id, { code: RpcErrorCode.methodNotFound, message: `Unknown method "${m.method}".`, data: { code: 'methodNotFound', hint: `Known methods: ${Object.keys(methods).join(', ')}.` } }));
+    const entry = table.get(m.method);
+    if (!entry) {
+      return reply(errorResponse(id, { code: RpcErrorCode.methodNotFound, message: `Unknown method "${m.method}".`, data: { code: 'methodNotFound', hint: `Known methods: ${[...table.keys()].join(', ')}.` } }));
     }
-    const name: MethodName = m.method;
-    const spec = methods[name];
+    const name = m.method;
+    const { spec, handler } = entry;
     const parsed = spec.params.safeParse(m.params);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
       return reply(errorResponse(id, { code: RpcErrorCode.invalidParams, message: `Invalid params for ${name}: ${detail}`, data: { code: 'invalidParams' } }));
     }
     try {
-      const handler = handlers[name] as (p: unknown, c: CallContext) => Promise<unknown> | unknown;
       const result = await handler(parsed.data, ctx);
       const checked = spec.result.safeParse(result);
       if (!checked.success) {
@@ -110,8 +130,21 @@ export function createRpcServer(handlers: Handlers, opts: { maxMessageBytes?: nu
     return r ? JSON.stringify(r) : null;
   }
 
+  const broadcast = (text: string) => {
+    for (const c of connections) safeSend(c, text);
+  };
+
   return {
     handle,
+    register(t, hs, nt) {
+      register(t, hs as unknown as Record<string, AnyHandler>);
+      for (const [name, schema] of Object.entries(nt ?? {})) extraNotifications.set(name, schema);
+    },
+    notifyExtension(name, params) {
+      const schema = extraNotifications.get(name);
+      if (!schema) throw new Error(`notification ${name} is not registered`);
+      broadcast(JSON.stringify({ jsonrpc: '2.0', method: name, params: schema.parse(params) }));
+    },
     attach(connection) {
       connections.add(connection);
       connection.onClose(() => connections.delete(connection));
@@ -123,8 +156,7 @@ export function createRpcServer(handlers: Handlers, opts: { maxMessageBytes?: nu
     },
     notify(name, params) {
       const schema = notifications[name];
-      const text = JSON.stringify({ jsonrpc: '2.0', method: name, params: schema.parse(params) });
-      for (const c of connections) safeSend(c, text);
+      broadcast(JSON.stringify({ jsonrpc: '2.0', method: name, params: schema.parse(params) }));
     },
     closeAll() {
       for (const c of [...connections]) {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { MAX_MESSAGE_BYTES, RpcErrorCode } from '../../../shared/contracts/rpc';
+import { z } from 'zod';
+import { MAX_MESSAGE_BYTES, methods, notifications, RpcErrorCode } from '../../../shared/contracts/rpc';
 import { createRpcClient } from '../../../shared/rpc/client';
 import { RpcError } from '../../../shared/rpc/errors';
 import { applyEvent, reduceThread } from '../../../shared/threads/reduce';
@@ -96,6 +97,28 @@ describe('JSON-RPC over WebSocket', () => {
     await expect(client.call('thread/read', { thread: 'nope' })).rejects.toBeInstanceOf(RpcError);
     await expect(client.call('thread/read', { thread: 'nope' })).rejects.toMatchObject({ kind: 'notFound' });
     expect((await client.call('project/list')).projects).toEqual([]);
+    conn.close();
+  });
+});
+
+describe('extension contracts', () => {
+  it('serves methods and notifications another contract declares, typed on both sides', async () => {
+    const ext = {
+      'demo/double': { name: 'demo/double', params: z.object({ n: z.number().int() }), result: z.object({ twice: z.number().int() }) },
+    } as const;
+    const extNotifications = { 'demo/tick': z.object({ n: z.number() }) } as const;
+    app.rpc.register(ext, { 'demo/double': ({ n }) => ({ twice: 2 * n }) }, extNotifications);
+    expect(() => app.rpc.register(ext, { 'demo/double': ({ n }) => ({ twice: n }) })).toThrow(/registered twice/);
+
+    const conn = await connectWebSocket(listener.url, token);
+    const client = createRpcClient((t) => conn.send(t), { methods: { ...methods, ...ext }, notifications: { ...notifications, ...extNotifications } });
+    conn.onMessage((t) => client.receive(t));
+    expect(await client.call('demo/double', { n: 21 })).toEqual({ twice: 42 });
+    await expect(client.call('demo/double', { n: 1.5 })).rejects.toMatchObject({ kind: 'invalidParams' });
+    expect((await client.call('initialize', {})).protocolVersion).toBe(1);
+    const tick = new Promise((r) => client.on('demo/tick', (p) => r(p.n)));
+    app.rpc.notifyExtension('demo/tick', { n: 7 });
+    expect(await tick).toBe(7);
     conn.close();
   });
 });
