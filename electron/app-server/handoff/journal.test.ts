@@ -49,7 +49,7 @@ describe('Journal', () => {
   it.each([
     ['source', ['prepared', 'frozen', 'committed', 'aborted']],
     ['source', ['prepared', 'frozen', 'aborted', 'committed']],
-    ['source', ['prepared', 'committed']],
+    ['source', ['prepared', 'moved']],
     ['source', ['frozen']],
     ['source', ['prepared', 'moved']],
     ['destination', ['receiving', 'staged', 'committed', 'aborted']],

@@ -38,7 +38,8 @@ export interface JournalEntry {
 const next: Record<JournalSide, Record<string, readonly string[]>> = {
   source: {
     none: ['prepared'],
-    prepared: ['prepared', 'frozen', 'aborted'],
+    // prepared → committed only when recovery adopts a commit the destination proves (a lost journal tail).
+    prepared: ['prepared', 'frozen', 'committed', 'aborted'],
     frozen: ['frozen', 'committed', 'aborted'],
     committed: ['committed', 'moved'],
     moved: ['moved'],

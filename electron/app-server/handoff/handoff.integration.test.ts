@@ -1,0 +1,307 @@
+// Two app-servers in one process (two BATON_HOMEs, real git repositories — the destination a
+// clone — the real thread service, agent and git engine), handing a thread back and forth.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ThreadEventBody } from '../../../shared/contracts/events';
+import type { Thread } from '../../../shared/contracts/thread';
+import { g, gitView, isolateGit, makeScenario, removeTree, sourceFingerprint, visibleFiles, write } from '../git/test-repos';
+import { homeOf, Pair } from './harness.test-support';
+import { HandoffFailure } from './peer';
+import { sameEvent } from './threadAccess';
+
+let root: string;
+let gitRoot: string;
+beforeAll(() => {
+  gitRoot = isolateGit();
+  root = mkdtempSync(path.join(os.tmpdir(), 'baton-handoff-'));
+});
+afterAll(() => {
+  removeTree(root);
+  removeTree(gitRoot);
+});
+
+interface World {
+  pair: Pair;
+  source: string;
+  dest: string;
+  threadId: string;
+}
+
+/** A (local) owns a thread in the scenario's source checkout; B (gpu) has the clone as a project. */
+async function world(name: string, opts: { approvalPolicy?: 'untrusted' | 'never'; chunkBytes?: number } = {}): Promise<World> {
+  const dir = path.join(root, name);
+  const { source, dest } = makeScenario(dir);
+  const pair = new Pair({ local: homeOf(dir, 'local'), gpu: homeOf(dir, 'gpu') }, { chunkBytes: opts.chunkBytes });
+  await pair.get('local').projects.add(source, 'app');
+  await pair.get('gpu').projects.add(dest, 'app');
+  const meta = await pair.get('local').threads.start({ project: 'app', title: 'Fix it', approvalPolicy: opts.approvalPolicy ?? 'untrusted' });
+  return { pair, source, dest, threadId: meta.id };
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const read = (w: World, host: string): Promise<Thread> => w.pair.get(host).store.read(w.threadId);
+
+/** Runs a turn to its end, allowing each approval it asks for. */
+async function turn(w: World, host: string, input: string): Promise<void> {
+  const h = w.pair.get(host);
+  await h.threads.startTurn({ thread: w.threadId, input });
+  const answered = new Set<string>();
+  while (h.threads.isRunning(w.threadId)) {
+    for (const i of (await read(w, host)).items) {
+      if (i.type === 'approval_request' && !answered.has(i.requestId)) {
+        answered.add(i.requestId);
+        await h.threads.respondApproval({ thread: w.threadId, requestId: i.requestId, decision: 'allow' }).catch(() => undefined);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function withoutTimes(t: Thread) {
+  const { updatedAt: _u, planHistory, ...rest } = t;
+  return { ...rest, planHistory: planHistory.map(({ at: _at, ...p }) => p) };
+}
+
+describe('handoff between two app-servers', () => {
+  it('moves a long thread A → B → A → B whole: transcript, plan history, approvals, every kind of Git change; the worktree is reused', async () => {
+    const w = await world('roundtrip');
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    // A plan with history and an "always allow", through the real agent and approval path.
+    await A.threads.startTurn({ thread: w.threadId, input: 'plan: [ ] read; [ ] fix\nplan: [x] read; [~] fix\n$ echo approved' });
+    const ask = await until('the approval request', async () => (await read(w, 'local')).items.find((i) => i.type === 'approval_request'));
+    await A.threads.respondApproval({ thread: w.threadId, requestId: ask.type === 'approval_request' ? ask.requestId : '', decision: 'always' });
+    await A.threads.waitForTurn(w.threadId);
+    // …and 2,000 transcript items.
+    for (let batch = 0; batch < 20; batch++) {
+      const bodies: ThreadEventBody[] = Array.from({ length: 100 }, (_, i) => ({
+        kind: 'item_added',
+        item: { id: `m-${batch}-${i}`, type: i % 2 ? 'agent_message' : 'user_message', text: `message ${batch * 100 + i} ${'x'.repeat(i)}`, at: new Date().toISOString() },
+      }));
+      await A.store.append(w.threadId, () => bodies, { epoch: 0 });
+    }
+    const before = await read(w, 'local');
+    expect(before.items.length).toBeGreaterThan(2_000);
+    expect(before.planHistory).toHaveLength(2);
+    expect(before.approvalRules).toEqual([expect.objectContaining({ tool: 'shell', pattern: 'echo approved' })]);
+    const sourceView = gitView(w.source);
+    const sourceFiles = visibleFiles(w.source);
+    const sourceFp = sourceFingerprint(w.source);
+
+    // --- A → B
+    const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    expect(review.worktree.reused).toBe(false);
+    expect(review.commits.map((c) => c.subject)).toContain('second');
+    expect(review.files).toEqual(expect.arrayContaining([
+      { path: 'a.txt', state: 'staged', change: 'modified' },
+      { path: 'a.txt', state: 'unstaged', change: 'modified' },
+      { path: 'notes/untracked.txt', state: 'untracked', change: 'added' },
+      { path: 'staged-delete.txt', state: 'staged', change: 'deleted' },
+    ]));
+    expect(review.ignoredLeftBehind).toEqual(expect.arrayContaining(['debug.log', '.env']));
+    const progress: string[] = [];
+    const status = await A.handoff.run({ operationId: review.operationId });
+    expect(status).toMatchObject({ state: 'moved', stage: 'done' });
+    expect(status.bytesTotal).toBeGreaterThan(100_000);
+    void progress;
+
+    const tomb = await read(w, 'local');
+    const onB = await read(w, 'gpu');
+    expect(tomb).toMatchObject({ status: 'moved', movedTo: 'gpu', epoch: 0 });
+    expect(onB).toMatchObject({ status: 'idle', host: 'gpu', epoch: 1, activeTurnId: null });
+    // The source's log (with its tombstone) is a prefix of the destination's; the part that
+    // crossed is byte-identical.
+    const logA = A.store.readEvents(w.threadId);
+    const logB = B.store.readEvents(w.threadId);
+    expect(logB.slice(0, logA.length - 1)).toEqual(logA.slice(0, -1));
+    expect(sameEvent(logA[logA.length - 1]!, logB[logA.length - 1]!)).toBe(true);
+    expect(onB.items.slice(0, before.items.length)).toEqual(before.items);
+    expect(onB.items.at(-1)).toMatchObject({ type: 'system_event', event: 'received', from: 'local', to: 'gpu' });
+    expect(onB.planHistory).toEqual(before.planHistory);
+    expect(onB.approvalRules).toEqual(before.approvalRules);
+    // Git state byte-exact in the destination's own worktree; the source untouched.
+    expect(onB.worktreePath).toBe(path.join(B.home, 'worktrees', B.projects.list()[0]!.id, w.threadId));
+    expect(gitView(onB.worktreePath)).toEqual(sourceView);
+    expect(visibleFiles(onB.worktreePath)).toEqual(sourceFiles);
+    expect(sourceFingerprint(w.source)).toEqual(sourceFp);
+    expect(g(onB.worktreePath, 'fsck', '--strict').trim()).toBe('');
+
+    // The thread lives on B: a turn runs there, in B's worktree.
+    await turn(w, 'gpu', '```write from-b.txt\nwritten on gpu\n```\nplan: [x] read; [x] fix');
+    expect(readFileSync(path.join(onB.worktreePath, 'from-b.txt'), 'utf8')).toBe('written on gpu\n');
+    // The source can no longer start anything.
+    await expect(A.threads.startTurn({ thread: w.threadId, input: 'hello' })).rejects.toMatchObject({ name: 'FencedError' });
+
+    // --- B → A
+    const back = await B.handoff.run({ thread: w.threadId, to: 'local' });
+    expect(back.state).toBe('moved');
+    const onA = await read(w, 'local');
+    const bTomb = await read(w, 'gpu');
+    expect(bTomb).toMatchObject({ status: 'moved', movedTo: 'local' });
+    expect(onA).toMatchObject({ status: 'idle', host: 'local', epoch: 2 });
+    const logB2 = B.store.readEvents(w.threadId);
+    const logA2 = A.store.readEvents(w.threadId);
+    expect(logA2.slice(0, logB2.length).every((e, i) => sameEvent(e, logB2[i]!))).toBe(true);
+    // Everything the thread carries arrived: transcript, plan history, approvals, settings.
+    expect(onA.items.slice(0, -1)).toEqual(bTomb.items);
+    expect(withoutTimes(onA).planHistory).toEqual(withoutTimes(bTomb).planHistory);
+    expect(onA.approvalRules).toEqual(bTomb.approvalRules);
+    expect(onA.settings).toEqual(bTomb.settings);
+    expect(onA.revision).toBe(bTomb.revision + 2);
+    expect(onA.planHistory).toHaveLength(3);
+    expect(gitView(onA.worktreePath)).toEqual(gitView(bTomb.worktreePath));
+    expect(visibleFiles(onA.worktreePath)).toEqual(visibleFiles(bTomb.worktreePath));
+
+    // --- A → B again: B's worktree is reused.
+    const again = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    expect(again.worktree).toEqual({ path: bTomb.worktreePath, reused: true });
+    expect((await A.handoff.run({ operationId: again.operationId })).state).toBe('moved');
+    const third = await read(w, 'gpu');
+    expect(third).toMatchObject({ host: 'gpu', epoch: 3, worktreePath: bTomb.worktreePath, status: 'idle' });
+    expect(gitView(third.worktreePath)).toEqual(gitView(onA.worktreePath));
+    // Nothing is left open in either journal.
+    expect(A.handoff.journal.open()).toEqual([]);
+    expect(B.handoff.journal.open()).toEqual([]);
+    await w.pair.closeAll();
+  });
+
+  it('interrupts a running `sleep`, moves the thread with the turn marked interrupted, and leaves no process behind', async () => {
+    const w = await world('sleep', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    await A.threads.startTurn({ thread: w.threadId, input: '$ sleep 30.4321' });
+    await until('the sleep to run', () => sleepPids().length > 0);
+    await until('the command item', async () => (await read(w, 'local')).items.find((i) => i.type === 'command_execution' && i.status === 'running'));
+    const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu', followUpPrompt: 'plan: [x] continue after the move' });
+    expect(review.willInterrupt).toBe(true);
+    const status = await A.handoff.run({ operationId: review.operationId });
+    expect(status.state).toBe('moved');
+    expect(sleepPids()).toEqual([]);
+    const B = w.pair.get('gpu');
+    await B.threads.waitForTurn(w.threadId);
+    const t = await read(w, 'gpu');
+    const cmd = t.items.find((i) => i.type === 'command_execution');
+    expect(cmd).toMatchObject({ status: 'interrupted' });
+    expect(t.items.some((i) => i.type === 'turn_interrupted')).toBe(true);
+    // The follow-up prompt started one turn on the destination.
+    expect(t.planHistory.at(-1)?.plan.steps[0]).toMatchObject({ step: 'continue after the move', status: 'completed' });
+    expect(t.items.filter((i) => i.type === 'user_message' && i.text.startsWith('plan: [x] continue'))).toHaveLength(1);
+    await w.pair.closeAll();
+  });
+
+  it('refuses a write or tool call from the old epoch after the handoff', async () => {
+    const w = await world('fence', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    const first = await A.handoff.run({ thread: w.threadId, to: 'gpu' });
+    expect(first.state).toBe('moved');
+    // On the source: the tombstone refuses turns and every write of its old epoch.
+    await expect(A.threads.startTurn({ thread: w.threadId, input: '$ touch x' })).rejects.toMatchObject({ name: 'FencedError' });
+    await expect(A.threads.archive({ thread: w.threadId })).rejects.toMatchObject({ name: 'FencedError' });
+    // On the destination: a stale source offering the thread again under the old epoch is refused.
+    const offer = A.handoff.journal.all()[0]!;
+    const stale = await B.handoff.handle({ type: 'commit', op: offer.op, newEpoch: 5 }, undefined);
+    expect(stale).toMatchObject({ type: 'error' });
+    expect((await read(w, 'gpu')).epoch).toBe(1);
+    await w.pair.closeAll();
+  });
+
+  describe('refusals leave everything as it was', () => {
+    async function expectRefused(w: World, run: () => Promise<unknown>, code: string) {
+      const A = w.pair.get('local');
+      const B = w.pair.get('gpu');
+      const events = A.store.readEvents(w.threadId);
+      const fp = sourceFingerprint(w.source);
+      const destView = gitView(w.dest);
+      const err = await run().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(HandoffFailure);
+      expect((err as HandoffFailure).code).toBe(code);
+      expect((err as HandoffFailure).message.length).toBeGreaterThan(20);
+      expect(A.store.readEvents(w.threadId)).toEqual(events);
+      expect((await read(w, 'local')).status).toBe('idle');
+      expect(sourceFingerprint(w.source)).toEqual(fp);
+      expect(g(w.source, 'for-each-ref', 'refs/baton/')).toBe('');
+      expect(gitView(w.dest)).toEqual(destView);
+      expect(B.store.exists(w.threadId)).toBe(false);
+      expect(existsSync(path.join(B.home, 'worktrees'))).toBe(false);
+      expect(A.handoff.journal.all()).toEqual([]);
+      expect(B.handoff.journal.all()).toEqual([]);
+    }
+
+    it('a turn of the thread asking to hand off itself', async () => {
+      const w = await world('self');
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu', requester: { kind: 'agent', threadId: w.threadId } }), 'self-handoff');
+      await w.pair.closeAll();
+    });
+
+    it('the same host', async () => {
+      const w = await world('same');
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'local' }), 'same-host');
+      await w.pair.closeAll();
+    });
+
+    it('a disconnected host', async () => {
+      const w = await world('down');
+      w.pair.down.add('gpu');
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu' }), 'not-connected');
+      const list = await w.pair.get('local').handoff.destinations(w.threadId);
+      expect(list.destinations).toEqual([
+        expect.objectContaining({ host: 'local', eligible: false, reason: 'same-host' }),
+        expect.objectContaining({ host: 'gpu', eligible: false, reason: 'not-connected' }),
+      ]);
+      await w.pair.closeAll();
+    });
+
+    it('a host without the project', async () => {
+      const w = await world('noproject');
+      const B = w.pair.get('gpu');
+      B.projects.remove(B.projects.list()[0]!.id);
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu' }), 'no-matching-project');
+      await w.pair.closeAll();
+    });
+
+    it('a host with the project at another subdirectory', async () => {
+      const w = await world('subdir');
+      const B = w.pair.get('gpu');
+      B.projects.remove(B.projects.list()[0]!.id);
+      await B.projects.add(path.join(w.dest, 'sub'), 'app-sub');
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu' }), 'subdirectory-differs');
+      await w.pair.closeAll();
+    });
+
+    it('a diverged branch on the destination', async () => {
+      const w = await world('diverged');
+      g(w.dest, 'checkout', '-q', '-b', 'feature');
+      write(w.dest, 'other.txt', 'made on the destination\n');
+      g(w.dest, 'add', 'other.txt');
+      g(w.dest, 'commit', '-q', '-m', 'diverging');
+      g(w.dest, 'checkout', '-q', 'main');
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu' }), 'branch-diverged');
+      await w.pair.closeAll();
+    });
+  });
+});
+
+/** PIDs of `sleep 30.4321` processes (the test's marker duration) still alive. */
+function sleepPids(): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('30.4321')) out.push(Number(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}

@@ -1,0 +1,399 @@
+// The source's half of a handoff, the coordinator: prepare (nothing locked) → freeze →
+// transfer → stage (the destination's vote) → commit decision → apply (destination) →
+// tombstone. The one durable decision is the `committed` journal record; before it every
+// failure aborts and gives the thread back, after it every path ends on the destination.
+// Why a two-phase commit with the source deciding: see shared/handoff/recovery.ts.
+import { randomBytes } from 'node:crypto';
+import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName } from '../../../shared/contracts/handoff';
+import { PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
+import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
+import type { Thread } from '../../../shared/contracts/thread';
+import { classifyTip } from '../../../shared/git/tips';
+import { checkDestination, type CandidateHost } from '../../../shared/handoff/eligibility';
+import { checkHandoffRequest, type Requester } from '../../../shared/handoff/request';
+import { pathsToCheck, reviewWarnings } from '../../../shared/handoff/warnings';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { captureSnapshot } from '../git/capture';
+import { GitStateError } from '../git/errors';
+import { mergeBase, deleteRef } from '../git/refs';
+import { objectType } from '../git/repo';
+import { buildPack } from '../git/transfer';
+import type { Journal } from './journal';
+import { call, HandoffFailure, PeerUnavailableError, type PeerLink } from './peer';
+import { changedFiles, missingCommits } from './review';
+import type { ThreadAccess } from './threadAccess';
+
+export interface SourceDeps {
+  hostId: string;
+  journal: Journal;
+  threads: ThreadAccess;
+  /** The channel to a host, or null when it is not connected. */
+  peers: (host: string) => PeerLink | null;
+  notify?: (p: HandoffProgress) => void;
+  /** Part chunk size (tests use small ones to cut transfers at many offsets). */
+  chunkBytes?: number;
+  /** How often a cut transfer is resumed before the operation is aborted. */
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+/** What the source journals about an operation (merged across its records). */
+export interface SourceData {
+  thread: string;
+  to: string;
+  project: string;
+  followUpPrompt?: string;
+  epoch?: number;
+  revision?: number;
+  manifest?: SnapshotManifest;
+  newEpoch?: number;
+}
+
+interface Running {
+  status: HandoffStatus;
+  cancel: boolean;
+  done: Promise<HandoffStatus>;
+}
+
+export class SourceRole {
+  private readonly ops = new Map<string, Running>();
+  private readonly statuses = new Map<string, HandoffStatus>();
+
+  constructor(private readonly d: SourceDeps) {}
+
+  /** Is this operation being driven by this process right now (recovery must leave it alone)? */
+  isRunning(op: string): boolean {
+    return this.ops.has(op);
+  }
+
+  async describe(host: string): Promise<CandidateHost> {
+    const link = this.d.peers(host);
+    if (!link) return { id: host, connected: false, projects: [] };
+    try {
+      const d = await call(link, { type: 'describe' });
+      return { id: host, connected: true, protocolVersion: d.protocolVersion, serverVersion: d.serverVersion, projects: d.projects };
+    } catch (e) {
+      if (e instanceof PeerUnavailableError) return { id: host, connected: false, projects: [] };
+      throw e;
+    }
+  }
+
+  /** Checks, captures and asks the destination what it has. Locks nothing. */
+  async prepare(p: { threadId: string; to: string; followUpPrompt?: string; requester?: Requester }): Promise<HandoffReview> {
+    const thread = await this.d.threads.read(p.threadId);
+    const req = checkHandoffRequest(thread, p.requester ?? { kind: 'user' });
+    if (!req.ok) throw new HandoffFailure(req.reason, req.message);
+    const candidate = p.to === this.d.hostId ? { id: p.to, connected: true, projects: [] } : await this.describe(p.to);
+    const verdict = checkDestination(thread, candidate);
+    if (!verdict.eligible) throw new HandoffFailure(verdict.reason, verdict.message);
+    const link = this.link(p.to);
+
+    const op = `ho_${randomBytes(9).toString('base64url')}`;
+    const manifest = await this.capture(thread, `review-${op}`);
+    try {
+      const repo = thread.worktreePath;
+      const haves = await call(link, {
+        type: 'probe',
+        op,
+        thread: thread.id,
+        project: thread.project.identity,
+        branch: manifest.head.branch,
+        baseCommit: manifest.head.commit,
+        pathsToCheck: pathsToCheck(thread.settings),
+      });
+      const tip = await this.tipRelation(repo, manifest, haves.branchTip, haves.relation);
+      if (tip === 'diverged' || tip === 'unrelated') {
+        const name = manifest.head.branch!.replace(/^refs\/heads\//, '');
+        throw new HandoffFailure(
+          tip === 'diverged' ? 'branch-diverged' : 'branch-unrelated',
+          `Branch ${name} on ${p.to} (${haves.branchTip}) and here (${manifest.head.commit}) ${tip === 'diverged' ? 'have diverged' : 'share no history'}; nothing was changed.`,
+          `Merge or rebase one onto the other (or rename the branch), then hand the thread off again.`,
+        );
+      }
+      const agents = path.join(repo, 'AGENTS.md');
+      const missing = await missingCommits(repo, manifest.head.commit, haves.haves);
+      const review: HandoffReview = {
+        operationId: op,
+        threadId: thread.id,
+        from: this.d.hostId,
+        destination: p.to,
+        branch: manifest.head.branch,
+        headCommit: manifest.head.commit,
+        worktree: haves.worktree,
+        commits: missing.commits,
+        commitsTruncated: missing.truncated,
+        files: await changedFiles(repo, manifest),
+        ignoredLeftBehind: manifest.ignored,
+        ignoredTruncated: manifest.ignoredTruncated,
+        transcript: { events: thread.revision, items: thread.items.length },
+        tip,
+        warnings: reviewWarnings({
+          settings: thread.settings,
+          source: { agentsMd: existsSync(agents) ? createHash('sha256').update(readFileSync(agents)).digest('hex') : null },
+          destination: { ...haves, host: p.to },
+        }),
+        willInterrupt: thread.activeTurnId !== null,
+      };
+      const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt };
+      this.d.journal.record(op, 'source', 'prepared', { ...data });
+      this.statuses.set(op, this.initialStatus(op, data));
+      return review;
+    } finally {
+      // The review's snapshot only fed the dialog; the real one is taken after the freeze.
+      await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
+    }
+  }
+
+  /** Runs a prepared operation to its end; resolves with its final status (never rejects). */
+  start(op: string): Promise<HandoffStatus> {
+    const existing = this.ops.get(op);
+    if (existing) return existing.done;
+    const entry = this.d.journal.get(op);
+    if (!entry || entry.side !== 'source') {
+      return Promise.reject(new HandoffFailure('unknown-operation', `There is no handoff ${op} on this host.`, 'Prepare it first (handoff/prepare).'));
+    }
+    if (entry.phase !== 'prepared') return Promise.resolve(this.status(op));
+    const data = entry.data as unknown as SourceData;
+    const running: Running = { status: { ...this.initialStatus(op, data), stage: 'freezing' }, cancel: false, done: null as never };
+    this.ops.set(op, running);
+    running.done = this.run(op, data, running).finally(() => this.ops.delete(op));
+    return running.done;
+  }
+
+  status(op: string): HandoffStatus {
+    const r = this.ops.get(op);
+    if (r) return { ...r.status };
+    const s = this.statuses.get(op);
+    const entry = this.d.journal.get(op);
+    if (!entry || entry.side !== 'source') {
+      if (s) return s;
+      throw new HandoffFailure('unknown-operation', `There is no handoff ${op} on this host.`);
+    }
+    const data = entry.data as unknown as SourceData;
+    const base = s ?? this.initialStatus(op, data);
+    const state = entry.phase === 'moved' ? 'moved' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'in-doubt' : base.state;
+    const stage: HandoffStage = entry.phase === 'moved' ? 'done' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'applying' : base.stage;
+    return { ...base, state, stage };
+  }
+
+  /** Cancels before the commit decision; afterwards the handoff can only finish. */
+  async cancel(op: string): Promise<{ cancelled: boolean; stage: HandoffStage }> {
+    const entry = this.d.journal.get(op);
+    if (!entry || entry.side !== 'source') throw new HandoffFailure('unknown-operation', `There is no handoff ${op} on this host.`);
+    if (entry.phase === 'committed' || entry.phase === 'moved') {
+      throw new HandoffFailure('too-late-to-cancel', `Handoff ${op} is already committed; the thread is moving to ${(entry.data as unknown as SourceData).to}.`, 'Wait for it to finish, then hand the thread back if needed.');
+    }
+    if (entry.phase === 'aborted') return { cancelled: true, stage: 'aborted' };
+    const r = this.ops.get(op);
+    if (r) {
+      r.cancel = true;
+      const s = await r.done;
+      return { cancelled: s.state === 'aborted', stage: s.stage };
+    }
+    await this.abort(op, new HandoffFailure('cancelled', 'The handoff was cancelled.'));
+    return { cancelled: true, stage: 'aborted' };
+  }
+
+  // ------------------------------------------------------------------------------ the run
+
+  private async run(op: string, data: SourceData, r: Running): Promise<HandoffStatus> {
+    const progress = (stage: HandoffStage, bytesDone = r.status.bytesDone, bytesTotal = r.status.bytesTotal) => {
+      r.status = { ...r.status, stage, bytesDone, bytesTotal };
+      this.d.notify?.({ operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage, bytesDone, bytesTotal });
+    };
+    const checkCancel = () => {
+      if (r.cancel) throw new HandoffFailure('cancelled', 'The handoff was cancelled; the thread stays here.');
+    };
+    try {
+      progress('freezing');
+      // Journal first: if we die between the record and the fence, recovery lifts a fence that
+      // may or may not be there (unfreeze is idempotent); the reverse order could leave a
+      // thread fenced with no record saying why.
+      this.d.journal.record(op, 'source', 'frozen');
+      const { epoch, revision } = await this.d.threads.freeze(data.thread);
+      // Fence before capture: no turn runs and no write lands any more, so the snapshot is final.
+      const thread = await this.d.threads.read(data.thread);
+      const manifest = await this.capture(thread);
+      this.d.journal.record(op, 'source', 'frozen', { epoch, revision, manifest });
+      checkCancel();
+      await this.withRetries(data.to, () => this.transfer(op, { ...data, epoch, revision, manifest }, progress, checkCancel));
+      checkCancel();
+
+      progress('committing');
+      // THE decision point, taken inside the thread's write queue while it is provably unchanged.
+      await this.d.threads.whileFrozenAt(data.thread, revision, () => {
+        if (r.cancel) throw new HandoffFailure('cancelled', 'The handoff was cancelled; the thread stays here.');
+        this.d.journal.record(op, 'source', 'committed', { newEpoch: epoch + 1 });
+      });
+    } catch (e) {
+      const err = asFailure(e);
+      await this.abort(op, err);
+      r.status = { ...r.status, state: 'aborted', stage: 'aborted', error: err.toJSON() };
+      this.statuses.set(op, r.status);
+      this.d.notify?.({ operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage: 'aborted', bytesDone: r.status.bytesDone, bytesTotal: r.status.bytesTotal });
+      return r.status;
+    }
+
+    // Committed: from here every path ends on the destination; failures only delay it.
+    try {
+      progress('applying');
+      await this.finishCommitted(op);
+      progress('done');
+      r.status = { ...r.status, state: 'moved', stage: 'done' };
+    } catch (e) {
+      r.status = { ...r.status, state: 'in-doubt', error: asFailure(e).toJSON() };
+    }
+    this.statuses.set(op, r.status);
+    return r.status;
+  }
+
+  /** Sends commit (idempotent on the destination), then writes the tombstone. */
+  async finishCommitted(op: string): Promise<void> {
+    const entry = this.d.journal.get(op)!;
+    const data = entry.data as unknown as SourceData;
+    if (entry.phase === 'committed') {
+      await this.withRetries(data.to, async () => {
+        await call(this.link(data.to), { type: 'commit', op, newEpoch: data.newEpoch! });
+      });
+      await this.tombstone(op);
+    }
+    this.d.journal.close(op);
+  }
+
+  async tombstone(op: string): Promise<void> {
+    const data = this.d.journal.get(op)!.data as unknown as SourceData;
+    await this.d.threads.tombstone(data.thread, data.to);
+    this.d.journal.record(op, 'source', 'moved');
+  }
+
+  /** The transfer: offer, parts from where the destination has verified, stage. Idempotent. */
+  async transfer(op: string, data: SourceData, progress?: (s: HandoffStage, done?: number, total?: number) => void, checkCancel?: () => void): Promise<void> {
+    const link = this.link(data.to);
+    const thread = await this.d.threads.read(data.thread);
+    const m = data.manifest!;
+    const haves = await call(link, {
+      type: 'probe',
+      op,
+      thread: data.thread,
+      project: data.project,
+      branch: m.head.branch,
+      baseCommit: m.head.commit,
+      pathsToCheck: [],
+    });
+    const pack = await buildPack(thread.worktreePath, { wants: [m.worktreeCommit], haves: haves.haves });
+    // The events part is the log exactly up to the frozen revision (the tombstone may follow it later).
+    const events = Buffer.from(
+      this.d.threads
+        .events(data.thread)
+        .filter((e) => e.rev <= data.revision!)
+        .map((e) => JSON.stringify(e) + '\n')
+        .join(''),
+      'utf8',
+    );
+    const bodies: Record<PartName, Buffer> = { events, pack: pack.bytes };
+    const parts: PartInfo[] = (['events', 'pack'] as const).map((name) => ({ name, size: bodies[name].length, sha256: sha256(bodies[name]) }));
+    const total = parts.reduce((n, p) => n + p.size, 0);
+    progress?.('transferring', 0, total);
+    const resume = await call(link, {
+      type: 'offer',
+      op,
+      thread: data.thread,
+      from: this.d.hostId,
+      project: data.project,
+      epoch: data.epoch!,
+      revision: data.revision!,
+      manifest: m,
+      parts,
+      followUpPrompt: data.followUpPrompt,
+    });
+    const chunk = this.d.chunkBytes ?? PART_CHUNK_BYTES;
+    const offsets = new Map(resume.have.map((h) => [h.name, h.offset]));
+    const doneBytes = () => [...offsets.values()].reduce((a, b) => a + b, 0);
+    for (const p of parts) {
+      let offset = offsets.get(p.name) ?? 0;
+      while (offset < p.size) {
+        checkCancel?.();
+        const bytes = bodies[p.name].subarray(offset, Math.min(p.size, offset + chunk));
+        const ack = await call(link, { type: 'part', op, name: p.name, offset, length: bytes.length }, bytes);
+        // The destination says where it is; continue from there (a duplicate or a gap both resolve).
+        offset = ack.offset;
+        offsets.set(p.name, offset);
+        progress?.('transferring', doneBytes(), total);
+      }
+    }
+    progress?.('verifying', total, total);
+    await call(link, { type: 'stage', op });
+  }
+
+  /** Records the abort (if no commit), lifts the fence, and tells the destination (best effort). */
+  async abort(op: string, why: HandoffFailure): Promise<void> {
+    const entry = this.d.journal.get(op);
+    if (!entry) return;
+    const data = entry.data as unknown as SourceData;
+    if (entry.phase === 'prepared' || entry.phase === 'frozen') this.d.journal.record(op, 'source', 'aborted', { reason: why.message });
+    if (this.d.journal.phase(op, 'source') !== 'aborted') return;
+    await this.d.threads.unfreeze(data.thread);
+    try {
+      await call(this.link(data.to), { type: 'abort', op, reason: why.message });
+      this.d.journal.close(op);
+    } catch {
+      // Unreachable: the destination holds nothing live; recovery tells it when it is back.
+    }
+  }
+
+  private link(host: string): PeerLink {
+    const link = this.d.peers(host);
+    if (!link) throw new PeerUnavailableError(host, 'not connected');
+    return link;
+  }
+
+  private async withRetries<T>(host: string, f: () => Promise<T>): Promise<T> {
+    const attempts = (this.d.retries ?? 3) + 1;
+    for (let i = 1; ; i++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (!(e instanceof PeerUnavailableError) || i >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, (this.d.retryDelayMs ?? 1_000) * i));
+        void host;
+      }
+    }
+  }
+
+  private async capture(thread: Thread, snapshotId?: string): Promise<SnapshotManifest> {
+    try {
+      return await captureSnapshot({ cwd: thread.worktreePath, thread: thread.id, snapshotId });
+    } catch (e) {
+      if (e instanceof GitStateError) throw new HandoffFailure('capture-failed', e.message, e.hint);
+      throw e;
+    }
+  }
+
+  private async tipRelation(repo: string, m: SnapshotManifest, branchTip: string | null, relation: HandoffReview['tip'] | null): Promise<HandoffReview['tip']> {
+    if (!m.head.branch || !branchTip) return 'new-branch';
+    if (relation) return relation;
+    if (branchTip === m.head.commit) return 'same';
+    // The destination lacks our HEAD. If we have its tip we can tell; if not, it has commits we
+    // do not and lacks ours: neither contains the other.
+    if ((await objectType(repo, branchTip)) === 'commit') {
+      return classifyTip({ incoming: m.head.commit, destination: branchTip, mergeBase: await mergeBase(repo, m.head.commit, branchTip) });
+    }
+    return 'diverged';
+  }
+
+  private initialStatus(op: string, data: SourceData): HandoffStatus {
+    return { operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage: 'preparing', state: 'running', bytesDone: 0, bytesTotal: 0 };
+  }
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function asFailure(e: unknown): HandoffFailure {
+  if (e instanceof HandoffFailure) return e;
+  if (e instanceof PeerUnavailableError) return new HandoffFailure('peer-unreachable', e.message, 'Check the connection to the host, then hand the thread off again.');
+  return new HandoffFailure('transfer-failed', e instanceof Error ? e.message : String(e));
+}
