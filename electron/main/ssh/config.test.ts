@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listHostAliases, resolveHost } from './config.js';
+import { listHostAliases, readSshConfigText, resolveHost } from './config.js';
 
 const env = { home: '/home/me', localUser: 'me' };
 
@@ -96,4 +99,30 @@ describe('listHostAliases', () => {
     expect(listHostAliases(config)).toEqual(['gpu', 'gpu-box', 'bastion', 'deep', 'nojump', 'badport']);
   });
   it('is empty for an empty file', () => expect(listHostAliases('')).toEqual([]));
+});
+
+describe('readSshConfigText follows Include', () => {
+  it('splices included files (relative to ~/.ssh, globbed, nested) so their hosts resolve', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'baton-inc-'));
+    try {
+      mkdirSync(path.join(home, '.ssh', 'config.d'), { recursive: true });
+      writeFileSync(path.join(home, '.ssh', 'config'), 'Include config.d/*.conf\nInclude ~/.ssh/missing\nHost *\n  User fallback\n');
+      writeFileSync(path.join(home, '.ssh', 'config.d', 'a.conf'), 'Host alpha\n  HostName 10.0.0.1\nInclude nested\n');
+      writeFileSync(path.join(home, '.ssh', 'config.d', 'b.conf'), 'Host beta\n  HostName 10.0.0.2\n  User bob\n');
+      writeFileSync(path.join(home, '.ssh', 'config.d', 'ignored.txt'), 'Host ignored\n');
+      writeFileSync(path.join(home, '.ssh', 'nested'), 'Host gamma\n  Port 2222\n');
+      const text = readSshConfigText(path.join(home, '.ssh', 'config'), home);
+      expect(listHostAliases(text)).toEqual(['alpha', 'gamma', 'beta']);
+      const env = { home, localUser: 'me' };
+      expect(resolveHost('beta', text, env)).toMatchObject({ ok: true, options: { hostName: '10.0.0.2', user: 'bob' } });
+      expect(resolveHost('alpha', text, env)).toMatchObject({ ok: true, options: { hostName: '10.0.0.1', user: 'fallback' } });
+      expect(resolveHost('gamma', text, env)).toMatchObject({ ok: true, options: { port: 2222 } });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing config file is empty, not an error', () => {
+    expect(readSshConfigText('/nonexistent/baton/config', '/nonexistent')).toBe('');
+  });
 });

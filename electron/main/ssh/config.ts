@@ -2,7 +2,7 @@
 // in ~/.ssh/config with the `ssh-config` parser — first value wins, `Host *` blocks apply to
 // everything — and the result is the concrete endpoint, identities, jump hops and keepalives a
 // connection uses. `resolveHost` is pure (text in, options out); reading the file is separate.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -154,12 +154,48 @@ export function defaultSshPaths(env: NodeJS.ProcessEnv = process.env): SshPaths 
   };
 }
 
-export function readSshConfigText(file: string): string {
+/**
+ * ~/.ssh/config with its `Include` lines replaced by the files they name (relative paths are
+ * under ~/.ssh, `~` expands, `*` and `?` glob in the file name, up to 16 levels deep), since the
+ * parser does not follow them. Splicing the text keeps OpenSSH's meaning: an Include inside a
+ * Host block applies to that block until the included file starts its own Host.
+ */
+export function readSshConfigText(file: string, home: string = os.homedir()): string {
+  return readConfigFile(file, home, 0);
+}
+
+function readConfigFile(file: string, home: string, depth: number): string {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw e;
+  }
+  if (depth >= 16) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^\s*include(?:\s+|\s*=\s*)(.+?)\s*$/i.exec(line);
+      if (!m) return line;
+      const parts = m[1]!.match(/"[^"]*"|\S+/g) ?? [];
+      const included = parts.flatMap((raw) => expandIncludePattern(raw.replace(/^"|"$/g, ''), home));
+      return [`# ${line.trim()}`, ...included.map((f) => readConfigFile(f, home, depth + 1))].join('\n');
+    })
+    .join('\n');
+}
+
+function expandIncludePattern(pattern: string, home: string): string[] {
+  const expanded = expandHome(pattern, home);
+  const abs = path.isAbsolute(expanded) ? expanded : path.join(home, '.ssh', expanded);
+  const dir = path.dirname(abs);
+  const base = path.basename(abs);
+  if (!/[*?]/.test(base)) return [abs];
+  const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  try {
+    return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => path.join(dir, f));
+  } catch {
+    return [];
   }
 }
 

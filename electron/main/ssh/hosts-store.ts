@@ -73,7 +73,7 @@ export function removeHost(batonHome: string, name: string): boolean {
 }
 
 export function resolveSavedTarget(target: string, sshConfigPath: string, env: ResolveEnv): ResolvedSshOptions {
-  const r = resolveHost(target, readSshConfigText(sshConfigPath), env);
+  const r = resolveHost(target, readSshConfigText(sshConfigPath, env.home), env);
   if (!r.ok) throw new SshError('config', `Cannot use "${target}": ${r.error}.`, 'Use an alias from ~/.ssh/config or user@host[:port].');
   return r.options;
 }
