@@ -6,14 +6,16 @@ import { CommandPalette } from './components/CommandPalette';
 import { NewThread } from './components/NewThread';
 import { Sidebar } from './components/Sidebar';
 import { ThreadView } from './components/ThreadView';
-import { Connections } from './settings/Connections';
+import { Connections, PromptDialog } from './settings/Connections';
 import { Projects } from './settings/Projects';
-import { useApp } from './state/context';
+import { useApp, useConnections } from './state/context';
 
 export function App() {
   const { view, notice, connection } = useApp(useShallow((s) => ({ view: s.view, notice: s.notice, connection: s.connection })));
   const { init, show, dismissNotice } = useApp(useShallow((s) => ({ init: s.init, show: s.show, dismissNotice: s.dismissNotice })));
   const [palette, setPalette] = useState(false);
+  const prompt = useConnections((s) => s.prompts[0]);
+  const answer = useConnections((s) => s.answer);
 
   useEffect(() => {
     void init();
@@ -69,6 +71,7 @@ export function App() {
         )}
       </div>
       {palette && <CommandPalette onClose={() => setPalette(false)} />}
+      {prompt && <PromptDialog key={prompt.promptId} prompt={prompt} onAnswer={(a) => void answer(prompt.promptId, a)} />}
     </div>
   );
 }

@@ -1,19 +1,31 @@
 // Starts the real browser-mode server (dist/baton-web.cjs) on a temp BATON_HOME and HOME, with a
-// real git repository and an ~/.ssh/config, and stops it by PID. Nothing here is mocked: the
+// real git repository, an ~/.ssh/config and (as root) a real sshd on loopback as the second
+// host; stops all of it by PID. Nothing here is mocked: the
 // renderer talks to the bridge, the bridge to an embedded app-server, the app-server to git.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../electron/test-support/sshd';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RemoteFixture {
+  /** The ~/.ssh/config alias that reaches the real sshd. */
+  alias: string;
+  user: TestUser;
+  /** A clone of the repository in the remote user's home (same origin: same project identity). */
+  repo: string;
+}
 
 export interface BatonFixture {
   url: string;
   dir: string;
   home: string;
   repo: string;
+  /** Present when sshd can run here (root, openssh-server installed). */
+  remote: RemoteFixture | null;
   stop(): Promise<void>;
 }
 
@@ -31,7 +43,21 @@ export function makeRepo(dir: string): string {
   return repo;
 }
 
-export async function startBaton(setup?: (f: { dir: string; home: string; repo: string; userHome: string }) => Promise<void>): Promise<BatonFixture> {
+/** A real sshd on loopback and a throwaway user holding a clone of the repository. */
+async function startRemote(dir: string, repo: string): Promise<{ remote: RemoteFixture; sshd: Sshd; config: string }> {
+  const key = makeKey(dir, 'id_e2e');
+  const sshd = await startSshd();
+  const user = createUser();
+  sshd.authorize(user.name, publicKeyOf(key));
+  const remoteRepo = path.join(user.home, 'acme-app');
+  execFileSync('git', ['clone', '-q', repo, remoteRepo], { stdio: 'pipe' });
+  execFileSync('git', ['-C', remoteRepo, 'remote', 'set-url', 'origin', 'git@github.com:acme/app.git'], { stdio: 'pipe' });
+  execFileSync('chown', ['-R', `${user.name}:`, remoteRepo]);
+  const config = `Host build-box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n\n`;
+  return { remote: { alias: 'build-box', user, repo: remoteRepo }, sshd, config };
+}
+
+export async function startBaton(opts: { remote?: boolean } = {}): Promise<BatonFixture> {
   const server = path.join(root, 'dist', 'baton-web.cjs');
   if (!existsSync(server) || !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first (npm test does it).');
@@ -40,14 +66,15 @@ export async function startBaton(setup?: (f: { dir: string; home: string; repo: 
   const home = path.join(dir, 'baton-home');
   const userHome = path.join(dir, 'user');
   mkdirSync(path.join(userHome, '.ssh'), { recursive: true, mode: 0o700 });
-  // Aliases Settings > Connections suggests; nothing listens there, so the host stays offline.
-  writeFileSync(path.join(userHome, '.ssh', 'config'), 'Host gpu-box\n  HostName 127.0.0.1\n  Port 1\n  User baton\n\nHost build-server\n  HostName 127.0.0.1\n  Port 2\n');
   const repo = makeRepo(dir);
-  await setup?.({ dir, home, repo, userHome });
+  const remote = opts.remote && sshdAvailable() ? await startRemote(dir, repo) : null;
+  // Aliases Settings > Connections suggests. Nothing listens at gpu-box's port: it stays offline.
+  writeFileSync(path.join(userHome, '.ssh', 'config'), `${remote?.config ?? ''}Host gpu-box\n  HostName 127.0.0.1\n  Port 1\n  User baton\n`);
 
   const child: ChildProcess = spawn(process.execPath, [server], {
     cwd: root,
-    env: { ...process.env, BATON_HOME: home, HOME: userHome, BATON_WEB_PORT: '0' },
+    // No ssh-agent of the machine's user: only the test's key file.
+    env: { ...process.env, BATON_HOME: home, HOME: userHome, BATON_WEB_PORT: '0', SSH_AUTH_SOCK: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -74,6 +101,7 @@ export async function startBaton(setup?: (f: { dir: string; home: string; repo: 
     dir,
     home,
     repo,
+    remote: remote?.remote ?? null,
     async stop() {
       if (child.exitCode === null && child.pid) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -82,6 +110,8 @@ export async function startBaton(setup?: (f: { dir: string; home: string; repo: 
         await exited;
         clearTimeout(timeout);
       }
+      remote?.remote.user.remove();
+      await remote?.sshd.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

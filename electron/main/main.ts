@@ -49,7 +49,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    desktop = await startDesktop();
+    desktop = await startDesktop({ bundlePath: path.join(__dirname, 'baton.cjs') });
     open();
   });
 }

@@ -1,19 +1,19 @@
 // Settings > Connections: SSH hosts with status, latency, version and fingerprints; Add host
-// (with aliases from ~/.ssh/config), Test connection, Remove; and the prompts the SSH layer
-// raises while connecting.
+// (with aliases from ~/.ssh/config), Connect/Disconnect, Test connection, Remove; and the
+// dialogs for the questions the SSH layer asks while connecting (shown on any screen, by App).
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { HostView } from '../../shared/contracts/bridge';
+import type { ConnectionTestResult, HostView, PromptAnswer } from '../../shared/contracts/bridge';
 import { Dialog } from '../components/Dialog';
 import { hostStatusText } from '../components/labels';
 import { useConnections } from '../state/context';
 import type { PendingPrompt } from './connectionsStore';
 
 export function Connections() {
-  const { hosts, suggestions, tests, prompts, error } = useConnections(
-    useShallow((s) => ({ hosts: s.hosts, suggestions: s.suggestions, tests: s.tests, prompts: s.prompts, error: s.error })),
+  const { hosts, suggestions, tests, error } = useConnections(useShallow((s) => ({ hosts: s.hosts, suggestions: s.suggestions, tests: s.tests, error: s.error })));
+  const { load, add, test, remove, connect, disconnect } = useConnections(
+    useShallow((s) => ({ load: s.load, add: s.add, test: s.test, remove: s.remove, connect: s.connect, disconnect: s.disconnect })),
   );
-  const { load, add, test, remove, answer } = useConnections(useShallow((s) => ({ load: s.load, add: s.add, test: s.test, remove: s.remove, answer: s.answer })));
   const [name, setName] = useState('');
   const [target, setTarget] = useState('');
   useEffect(() => {
@@ -51,7 +51,15 @@ export function Connections() {
             </tr>
           )}
           {hosts.map((h) => (
-            <HostRow key={h.id} host={h} test={tests[h.id]} onTest={() => void test(h.id)} onRemove={() => void remove(h.id)} />
+            <HostRow
+              key={h.id}
+              host={h}
+              test={tests[h.id]}
+              onTest={() => void test(h.id)}
+              onRemove={() => void remove(h.id)}
+              onConnect={() => void connect(h.id)}
+              onDisconnect={() => void disconnect(h.id)}
+            />
           ))}
         </tbody>
       </table>
@@ -108,12 +116,21 @@ export function Connections() {
           </div>
         </div>
       </form>
-      {prompts[0] && <PromptDialog prompt={prompts[0]} onAnswer={(a) => void answer(prompts[0]!.promptId, a)} />}
     </main>
   );
 }
 
-function HostRow({ host, test, onTest, onRemove }: { host: HostView; test?: { running: boolean; result: import('../../shared/contracts/bridge').ConnectionTestResult | null }; onTest: () => void; onRemove: () => void }) {
+interface HostRowProps {
+  host: HostView;
+  test?: { running: boolean; result: ConnectionTestResult | null };
+  onTest: () => void;
+  onRemove: () => void;
+  onConnect: () => void;
+  onDisconnect: () => void;
+}
+
+function HostRow({ host, test, onTest, onRemove, onConnect, onDisconnect }: HostRowProps) {
+  const active = host.status.state === 'connected' || host.status.state === 'connecting' || host.online;
   const r = test?.result;
   return (
     <tr aria-label={host.label}>
@@ -143,6 +160,15 @@ function HostRow({ host, test, onTest, onRemove }: { host: HostView; test?: { ru
         </div>
       </td>
       <td className="row-actions">
+        {active ? (
+          <button type="button" onClick={onDisconnect}>
+            Disconnect
+          </button>
+        ) : (
+          <button type="button" onClick={onConnect}>
+            Connect
+          </button>
+        )}
         <button type="button" onClick={onTest} disabled={test?.running}>
           {test?.running ? 'Testing…' : 'Test connection'}
         </button>
@@ -154,7 +180,7 @@ function HostRow({ host, test, onTest, onRemove }: { host: HostView; test?: { ru
   );
 }
 
-export function PromptDialog({ prompt, onAnswer }: { prompt: PendingPrompt; onAnswer: (a: import('../../shared/contracts/bridge').PromptAnswer) => void }) {
+export function PromptDialog({ prompt, onAnswer }: { prompt: PendingPrompt; onAnswer: (a: PromptAnswer) => void }) {
   const p = prompt.prompt;
   const [secret, setSecret] = useState('');
   const [responses, setResponses] = useState<string[]>(p.kind === 'keyboard-interactive' ? p.prompts.map(() => '') : []);

@@ -22,6 +22,8 @@ export interface ConnectionsState {
   add(name: string, target: string): Promise<boolean>;
   test(name: string): Promise<void>;
   remove(name: string): Promise<void>;
+  connect(name: string): Promise<void>;
+  disconnect(name: string): Promise<void>;
   answer(promptId: string, answer: PromptAnswer): Promise<void>;
 }
 
@@ -77,6 +79,23 @@ export function createConnectionsStore(client: BridgeClient, onHostsChanged: () 
         try {
           await client.call('connections/remove', { name });
           await get().load();
+          onHostsChanged();
+        } catch (e) {
+          set({ error: errorText(e) });
+        }
+      },
+      async connect(name) {
+        try {
+          set({ error: null });
+          await client.call('connections/connect', { name });
+          onHostsChanged();
+        } catch (e) {
+          set({ error: errorText(e) });
+        }
+      },
+      async disconnect(name) {
+        try {
+          await client.call('connections/disconnect', { name });
           onHostsChanged();
         } catch (e) {
           set({ error: errorText(e) });

@@ -11,7 +11,7 @@ import { createRpcClient } from '../../shared/rpc/client';
 import { createAgent } from '../../electron/app-server/agent/index';
 import { connectionPair } from '../../electron/app-server/rpc/stdio';
 import { startAppServer, type AppServer } from '../../electron/app-server/server/appServer';
-import { savedHostsConnections } from '../../electron/main/bridge/connections';
+import { sshConnections } from '../../electron/main/bridge/sshConnections';
 import { startDesktop, type Desktop } from '../../electron/main/bridge/desktop';
 import { createBridgeClient, type BridgeTransport } from '../bridge/client';
 import { createHandoffStore } from '../handoff/store';
@@ -57,7 +57,7 @@ beforeEach(async () => {
   git('init', '-q', '-b', 'main');
   git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'root');
   writeFileSync(path.join(dir, 'ssh_config'), '');
-  desktop = await startDesktop({ home: path.join(dir, 'home'), connections: savedHostsConnections({ batonHome: path.join(dir, 'home'), sshConfig: path.join(dir, 'ssh_config') }) });
+  desktop = await startDesktop({ home: path.join(dir, 'home'), connections: sshConnections({ paths: { batonHome: path.join(dir, 'home'), sshConfig: path.join(dir, 'ssh_config'), knownHosts: path.join(dir, 'known_hosts') }, bundlePath: path.join(dir, 'no-bundle.cjs') }) });
 });
 afterEach(async () => {
   await desktop.close();

@@ -1,12 +1,14 @@
 // Everything behind the bridge, assembled once per app run: the hub with This computer attached
-// and the SSH hosts from Settings > Connections. Electron and browser mode both start here.
+// and the saved SSH hosts (connected in the background; failures show as their status).
+// Electron and browser mode both start here.
 import path from 'node:path';
 import { batonHome } from '../../app-server/storage/home';
-import { defaultSshPaths } from '../ssh/config';
-import { savedHostsConnections, type ConnectionsPort } from './connections';
+import { defaultServerBundle, defaultSshPaths } from '../ssh/index';
+import type { ConnectionsPort } from './connections';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
 import { HostHub } from './hub';
 import { startLocalHost } from './local';
+import { sshConnections } from './sshConnections';
 
 export interface Desktop {
   hub: HostHub;
@@ -15,11 +17,25 @@ export interface Desktop {
   close(): Promise<void>;
 }
 
-export async function startDesktop(opts: { home?: string; connections?: ConnectionsPort } = {}): Promise<Desktop> {
+export interface DesktopOptions {
+  home?: string;
+  /** The server bundle uploaded to SSH hosts (dist/baton.cjs). */
+  bundlePath?: string;
+  /** Tests pass their own (with their own ~/.ssh paths). */
+  connections?: ConnectionsPort;
+  /** Connect every saved host at start (default true). */
+  autoConnect?: boolean;
+}
+
+export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop> {
   const home = path.resolve(opts.home ?? batonHome());
-  const ssh = defaultSshPaths();
-  const hub = new HostHub(opts.connections ?? savedHostsConnections({ batonHome: home, sshConfig: ssh.sshConfig }));
+  const connections =
+    opts.connections ?? sshConnections({ paths: { ...defaultSshPaths(), batonHome: home }, bundlePath: opts.bundlePath ?? defaultServerBundle() });
+  const hub = new HostHub(connections);
   const local = await startLocalHost(home);
   await hub.attach('local', local.link);
+  if (opts.autoConnect ?? true) {
+    for (const h of connections.list()) void connections.connect(h.id).catch(() => undefined);
+  }
   return { hub, dispatch: createDispatcher(hub.handlers()), home, close: () => hub.close() };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { savedHostsConnections } from './connections';
+import { sshConnections } from './sshConnections';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
 import { HostHub } from './hub';
 
@@ -19,7 +19,7 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bridge-'));
   const sshConfig = path.join(dir, 'ssh_config');
   writeFileSync(sshConfig, 'Host gpu-box\n  HostName 10.0.0.7\n  User ana\n\nHost build\n  HostName build.example\n\nHost *\n  ServerAliveInterval 10\n');
-  hub = new HostHub(savedHostsConnections({ batonHome: path.join(dir, 'home'), sshConfig }));
+  hub = new HostHub(sshConnections({ paths: { batonHome: path.join(dir, 'home'), sshConfig, knownHosts: path.join(dir, 'known_hosts') }, bundlePath: path.join(dir, 'no-bundle.cjs') }));
   dispatch = createDispatcher(hub.handlers());
 });
 afterEach(async () => {
@@ -48,6 +48,13 @@ describe('bridge dispatcher', () => {
     expect(await call('turn/start', { host: 'mars', thread: 't1', input: 'hi' })).toMatchObject({ ok: false, error: { code: 'unknown-host' } });
   });
 
+  it('connecting a host that does not answer fails with its reason and leaves it saved', async () => {
+    await call('connections/add', { name: 'gpu', target: 'nothing@127.0.0.1:1' });
+    const r = await call('connections/connect', { name: 'gpu' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+    expect(await call('connections/list')).toMatchObject({ ok: true, result: { hosts: [{ id: 'gpu', online: false, status: { state: 'error', error: { code: 'unreachable' } } }] } });
+  });
+
   it('handoff says honestly that it is not available yet', async () => {
     const r = await call('handoff/start', { host: 'local', thread: 't1', operationId: 'op-00001' });
     expect(r).toMatchObject({ ok: false, error: { code: 'unavailable', message: 'Handoff is not available in this build yet.' } });
@@ -61,8 +68,8 @@ describe('bridge dispatcher', () => {
     expect(file.hosts[0]).toMatchObject({ name: 'gpu', target: 'gpu-box', resolved: { hostName: '10.0.0.7', user: 'ana', port: 22 } });
     expect(await call('connections/suggestions')).toMatchObject({ ok: true, result: { suggestions: [{ alias: 'build' }] } });
     expect(await call('connections/list')).toMatchObject({ ok: true, result: { hosts: [{ id: 'gpu' }] } });
-    expect(await call('connections/add', { name: 'gpu', target: 'build' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(await call('connections/add', { name: 'local', target: 'build' })).toMatchObject({ ok: false, error: { code: 'invalid-name' } });
+    expect(await call('connections/add', { name: 'gpu', target: 'build' })).toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('already exists') } });
+    expect(await call('connections/add', { name: 'local', target: 'build' })).toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('reserved') } });
     expect(await call('connections/remove', { name: 'gpu' })).toMatchObject({ ok: true, result: { removed: 'gpu' } });
     expect(await call('connections/list')).toMatchObject({ ok: true, result: { hosts: [] } });
   });

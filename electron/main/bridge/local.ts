@@ -1,15 +1,13 @@
 // This computer's host link. When a `baton serve` already runs on this BATON_HOME the desktop
 // joins it (two writers on one home would fight over thread locks); otherwise the app-server
 // runs embedded in this process, connected through an in-process message pair.
-import { createRpcClient } from '../../../shared/rpc/client';
 import { createAgent } from '../../app-server/agent/index';
-import type { MessageConnection } from '../../app-server/rpc/dispatcher';
 import { connectionPair } from '../../app-server/rpc/stdio';
 import { connectWebSocket } from '../../app-server/rpc/websocket';
 import { startAppServer, type AppServer } from '../../app-server/server/appServer';
 import { readLiveServerInfo } from '../../app-server/server/serverInfo';
 import { homePaths } from '../../app-server/storage/home';
-import type { HostLink } from './hostLink';
+import { linkOver, type HostLink } from './hostLink';
 
 export interface LocalHost {
   link: HostLink;
@@ -33,15 +31,4 @@ export async function startLocalHost(home: string): Promise<LocalHost> {
     }),
     mode: 'embedded',
   };
-}
-
-function linkOver(conn: MessageConnection, close: () => Promise<void>): HostLink {
-  const client = createRpcClient((t) => conn.send(t));
-  conn.onMessage((t) => client.receive(t));
-  const listeners: Array<(reason: string) => void> = [];
-  conn.onClose(() => {
-    client.close('the app-server closed the connection');
-    for (const l of listeners) l('the app-server closed the connection');
-  });
-  return { client, onClose: (l) => void listeners.push(l), close };
 }

@@ -6,7 +6,7 @@ import { startDesktop } from '../bridge/desktop';
 import { startWebServer } from './server';
 
 async function main() {
-  const desktop = await startDesktop();
+  const desktop = await startDesktop({ bundlePath: path.join(__dirname, 'baton.cjs') });
   const port = process.env.BATON_WEB_PORT ? Number(process.env.BATON_WEB_PORT) : 0;
   const web = await startWebServer({
     rendererDir: process.env.BATON_RENDERER_DIR ?? path.join(__dirname, 'renderer'),

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { savedHostsConnections } from '../bridge/connections';
+import { sshConnections } from '../bridge/sshConnections';
 import { createDispatcher } from '../bridge/dispatch';
 import { HostHub } from '../bridge/hub';
 import { startWebServer, type WebServer } from './server';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>Baton</title>');
   writeFileSync(path.join(renderer, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(path.join(dir, 'secret.txt'), 'secret');
-  hub = new HostHub(savedHostsConnections({ batonHome: path.join(dir, 'home'), sshConfig: path.join(dir, 'none') }));
+  hub = new HostHub(sshConnections({ paths: { batonHome: path.join(dir, 'home'), sshConfig: path.join(dir, 'none'), knownHosts: path.join(dir, 'known_hosts') }, bundlePath: path.join(dir, 'no-bundle.cjs') }));
   web = await startWebServer({ rendererDir: renderer, dispatch: createDispatcher(hub.handlers()), onPush: (l) => hub.onPush(l) });
 });
 afterAll(async () => {
