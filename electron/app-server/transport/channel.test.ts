@@ -190,6 +190,21 @@ describe('SecureChannel over a real server', () => {
     await ch.close();
   });
 
+  it('a message handler may close the channel it is handling (no deadlock)', async () => {
+    const closedBy: string[] = [];
+    const p = await startPair(cleanup, {
+      onChannel: (srv) =>
+        srv.onMessage(async (m) => {
+          const info = await srv.close(`after ${m}`);
+          closedBy.push(info.reason);
+        }),
+    });
+    const ch = await connectSecure({ home: p.clientHome, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey });
+    await ch.send('one');
+    expect(await ch.closed).toMatchObject({ clean: true, reason: 'after one' });
+    await until(() => closedBy.length === 1);
+  });
+
   it('the client identity is per BATON_HOME and stable across connections', async () => {
     const p = await startPair(cleanup);
     expect(loadOrCreateIdentity(p.clientHome).publicKey.equals(p.client.publicKey)).toBe(true);

@@ -170,12 +170,16 @@ export class SecureChannel extends EventEmitter {
     return run;
   }
 
-  /** Clean end: waits for earlier sends, then an authenticated CLOSE, then the WebSocket close. */
+  /**
+   * Clean end: waits for earlier sends, then sends an authenticated CLOSE and closes the socket.
+   * It does not wait for `closed` (delivery of what already arrived), so a message handler may
+   * call it without waiting on itself.
+   */
   async close(reason = ''): Promise<CloseInfo> {
     const run = this.sendChain.then(() => this.sendCloseAndEnd(CloseCode.normal, reason, undefined));
     this.sendChain = run.catch(() => {});
     await run.catch(() => {});
-    return this.closed;
+    return this.ending ?? this.closed;
   }
 
   /** Cuts the connection at once, without CLOSE: the peer sees a truncated session. */
