@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { transportAliases } from '../electron/app-server/transport/bundle-alias.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nativeOptional = ['bufferutil', 'utf-8-validate', 'cpu-features', '*.node', 'electron'];
@@ -31,6 +32,8 @@ for (const t of nodeTargets) {
     format: 'cjs',
     sourcemap: 'linked',
     external: nativeOptional,
+    // noise-handshake on node:crypto: sodium-native cannot load from a single uploaded file.
+    alias: transportAliases,
     logLevel: 'warning',
     define: { 'process.env.BATON_BUNDLED': '"1"' },
   });
