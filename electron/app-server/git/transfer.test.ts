@@ -41,6 +41,22 @@ describe('transfer', () => {
     g(dest, 'fsck', '--strict', '--no-progress', '--no-dangling');
   });
 
+  it('receives a thin pack into a repository whose path contains ":" and a quote', async () => {
+    const source = path.join(root, 'colon-src');
+    write(source, 'big.txt', 'line\n'.repeat(5000));
+    g(root, 'init', '-q', source);
+    g(source, 'add', '-A');
+    g(source, 'commit', '-q', '-m', 'a');
+    const dest = path.join(root, 'dest:with "odd" name');
+    g(root, 'clone', '-q', '--no-local', source, dest);
+    write(source, 'big.txt', 'line\n'.repeat(5000) + 'one more\n');
+    const m = await captureSnapshot({ cwd: source, thread: 'colon' });
+    const pack = await buildPack(source, { wants: [m.worktreeCommit], haves: await listHaves(dest) });
+    await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: m });
+    expect(g(dest, 'cat-file', '-t', m.worktreeCommit).trim()).toBe('commit');
+    g(dest, 'fsck', '--strict', '--no-progress', '--no-dangling');
+  });
+
   describe('refuses bad packs before any object is stored', () => {
     let source: string;
     let dest: string;

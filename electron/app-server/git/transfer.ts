@@ -94,7 +94,7 @@ export async function receivePack(repoDir: string, opts: ReceiveOptions): Promis
   const quarantine = await mkdtemp(path.join(paths.objectsDir, 'tmp_objdir-baton-'));
   try {
     await mkdir(path.join(quarantine, 'pack'));
-    const env = { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: paths.objectsDir };
+    const env = { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: alternatePath(paths.objectsDir) };
     const input = 'bytes' in opts.pack ? opts.pack.bytes : createReadStream(opts.pack.file, { start: opts.pack.offset, end: opts.pack.offset + opts.pack.size - 1 });
     try {
       await indexPack(paths.top, input, env);
@@ -125,6 +125,11 @@ export async function receivePack(repoDir: string, opts: ReceiveOptions): Promis
   } finally {
     await rm(quarantine, { recursive: true, force: true });
   }
+}
+
+/** The variable is a `:`-separated list; a path containing `:` or starting with `"` must be C-quoted. */
+function alternatePath(p: string): string {
+  return /[:"\\]/.test(p) ? `"${p.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : p;
 }
 
 /** Objects in a stored pack (after `--fix-thin` added the bases it borrowed). */
