@@ -42,15 +42,27 @@ beforeAll(async () => {
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Anything a test left running in its directories (e.g. the `sleep` orphaned by kill -9).
-  for (const pid of processesIn(tmp)) {
+  killAllIn(tmp);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return ''; // exited meanwhile
+  }
+}
+
+function killAllIn(dir: string) {
+  for (const pid of processesIn(dir)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
-      // gone
+      // exited meanwhile
     }
   }
-  rmSync(tmp, { recursive: true, force: true });
-});
+}
 
 interface Env {
   home: string;
@@ -303,7 +315,7 @@ describe('baton serve and the CLI talking to it', () => {
     batonJson(env, ['project', 'add', env.repo, '--name', 'demo']);
     const t = batonJson(env, ['thread', 'new', '--project', 'demo', '--approval', 'never']);
     batonJson(env, ['thread', 'send', t.id, 'plan: [~] wait\n$ echo started && sleep 30']);
-    await until(() => processesIn(env.repo).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep')), 'sleep to run');
+    await until(() => processesIn(env.repo).some((pid) => cmdline(pid).startsWith('sleep')), 'sleep to run');
     const before = batonJson(env, ['thread', 'show', t.id]);
     expect(before.status).toBe('running');
 
@@ -311,7 +323,7 @@ describe('baton serve and the CLI talking to it', () => {
     first.child.kill('SIGKILL');
     await exited;
     // kill -9 gives the server no chance to stop its children; clean up the orphan ourselves.
-    for (const pid of processesIn(env.repo)) process.kill(pid, 'SIGKILL');
+    killAllIn(env.repo);
 
     const second = await startServer(env);
     try {
@@ -367,7 +379,7 @@ describe('baton serve and the CLI talking to it', () => {
     const sent = new Promise((r) => send.once('exit', r));
     child.kill('SIGKILL');
     await sent;
-    for (const pid of processesIn(env.repo)) process.kill(pid, 'SIGKILL');
+    killAllIn(env.repo);
     expect(send.exitCode).toBe(1);
     expect(stderr).toMatch(/server stopped before turn .* finished/);
   });

@@ -1,6 +1,7 @@
 // Every CLI command talks JSON-RPC to an app-server: the running `baton serve` of this
 // BATON_HOME when server.json points to a live one (so the CLI never writes logs a server is
 // writing), otherwise an app-server embedded in this process for the duration of the call.
+import type { MethodTable, Methods, NotificationTable, Notifications } from '../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../shared/rpc/client';
 import { createAgent } from '../app-server/agent/index';
 import type { MessageConnection } from '../app-server/rpc/dispatcher';
@@ -12,8 +13,14 @@ import { SERVER_VERSION } from '../app-server/server/version';
 import { batonHome, homePaths } from '../app-server/storage/home';
 import { CliError } from './output';
 
-export interface Session {
-  client: RpcClient;
+/** Which methods a session's client knows: the core API, or that plus another contract's. */
+export interface Tables<T extends MethodTable, N extends NotificationTable> {
+  methods?: T;
+  notifications?: N;
+}
+
+export interface Session<T extends MethodTable = Methods, N extends NotificationTable = Notifications> {
+  client: RpcClient<T, N>;
   /** `server`: a running baton serve; `embedded`: an app-server inside this process. */
   mode: 'server' | 'embedded';
   home: string;
@@ -22,7 +29,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openSession(): Promise<Session> {
+export async function openSession<T extends MethodTable = Methods, N extends NotificationTable = Notifications>(tables: Tables<T, N> = {}): Promise<Session<T, N>> {
   const home = batonHome();
   const info = readLiveServerInfo(homePaths(home).serverInfo);
   if (info) {
@@ -41,7 +48,7 @@ export async function openSession(): Promise<Session> {
     }
     if (conn) {
       const c = conn;
-      const client = createRpcClient((t) => c.send(t));
+      const client = createRpcClient<T, N>((t) => c.send(t), tables);
       let closing = false;
       let markLost!: () => void;
       const lost = new Promise<void>((r) => (markLost = r));
@@ -50,7 +57,7 @@ export async function openSession(): Promise<Session> {
         client.close('the server closed the connection');
         if (!closing) markLost();
       });
-      await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+      await initialize(client);
       return {
         client,
         mode: 'server',
@@ -66,9 +73,9 @@ export async function openSession(): Promise<Session> {
   const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
   const [mine, theirs] = connectionPair();
   app.attach(theirs);
-  const client = createRpcClient((t) => mine.send(t));
+  const client = createRpcClient<T, N>((t) => mine.send(t), tables);
   mine.onMessage((t) => client.receive(t));
-  await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+  await initialize(client);
   return {
     client,
     mode: 'embedded',
@@ -79,4 +86,9 @@ export async function openSession(): Promise<Session> {
       mine.close();
     },
   };
+}
+
+/** Every table a session uses includes the core methods; the generic cannot say so. */
+async function initialize(client: RpcClient<MethodTable, NotificationTable>): Promise<void> {
+  await (client as unknown as RpcClient).call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
 }

@@ -11,6 +11,7 @@ import { notificationsFor } from '../rpc/notify';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { ThreadService } from '../threads/service';
+import { appServerExtensions, type AppServerExtension } from './extensions';
 import { SERVER_VERSION } from './version';
 
 export interface AppServerOptions {
@@ -21,6 +22,8 @@ export interface AppServerOptions {
   /** Whether `workspace-write` is enforced here (reported in `initialize`). */
   sandboxEnforced?: boolean;
   onError?: (e: unknown) => void;
+  /** Default: every extension in ./extensions.ts. */
+  extensions?: AppServerExtension[];
 }
 
 export interface AppServer {
@@ -70,7 +73,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   const recovered = await threads.recoverInterruptedTurns();
 
   let closing: Promise<void> | null = null;
-  return {
+  const app: AppServer = {
     home: opts.home,
     hostId,
     threads,
@@ -84,4 +87,6 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
         rpc.closeAll();
       })()),
   };
+  for (const extend of opts.extensions ?? appServerExtensions) await extend(app);
+  return app;
 }

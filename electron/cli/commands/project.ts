@@ -2,13 +2,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ProjectInfo } from '../../../shared/contracts/rpc';
-import { runWithSession, withJson } from '../command';
+import { commandGroup, runWithSession, withJson } from '../command';
 import { printResult } from '../output';
 
 const describe = (p: ProjectInfo) => `${p.name}  ${p.subdir ? path.join(p.root, p.subdir) : p.root}  (${p.identity})`;
 
 export function registerProject(program: Command): void {
-  const project = program.command('project').description('saved projects: a Git repository, or a folder of one');
+  const project = commandGroup(program, 'project', 'saved projects: a Git repository, or a folder of one');
 
   withJson(project.command('add <dir>').description('save a Git repository (or a subdirectory of one) as a project').option('--name <name>', 'project name (default: the folder name)')).action(
     (dir: string, opts: { name?: string; json?: boolean }) =>

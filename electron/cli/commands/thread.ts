@@ -4,13 +4,13 @@ import { Option, type Command } from 'commander';
 import type { NotificationParams } from '../../../shared/contracts/rpc';
 import type { TranscriptItem } from '../../../shared/contracts/thread';
 import type { RpcClient } from '../../../shared/rpc/client';
-import { runWithSession, withJson } from '../command';
+import { commandGroup, runWithSession, withJson } from '../command';
 import type { Session } from '../connect';
 import { formatHeader, formatItem, formatPlan, formatThreadList, pendingApprovals } from '../format';
 import { CliError, ExitCode, printResult } from '../output';
 
 export function registerThread(program: Command): void {
-  const thread = program.command('thread').description('threads: conversations with an agent in a project');
+  const thread = commandGroup(program, 'thread', 'threads: conversations with an agent in a project');
 
   withJson(
     thread

@@ -1,0 +1,9 @@
+// Parts of the app-server that live in other folders (handoff, transport…) plug in here: each
+// extension gets the assembled server and registers its RPC methods (`app.rpc.register`),
+// notifications, and listeners. One line per extension; `baton serve`, the CLI's embedded
+// server and the desktop app all start the same list.
+import type { AppServer } from './appServer';
+
+export type AppServerExtension = (app: AppServer) => void | Promise<void>;
+
+export const appServerExtensions: AppServerExtension[] = [];
