@@ -26,6 +26,6 @@ export function handoffUnavailable(): BridgeError {
   return new BridgeError(
     'unavailable',
     'Handoff is not available in this build yet.',
-    'The handoff coordinator has not landed; the thread stays where it is, untouched.',
+    'The handoff coordinator (issue 6) is not part of this build yet.',
   );
 }

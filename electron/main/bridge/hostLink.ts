@@ -1,11 +1,22 @@
 // One live channel to one host's app-server: the embedded one for This computer (in-process),
 // or a remote `baton serve` reached over SSH. The hub only needs the typed RPC client and to
 // learn when the channel drops.
+import { handoffMethods, handoffNotifications } from '../../../shared/contracts/handoff';
+import { methods, notifications } from '../../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../../shared/rpc/client';
 import type { MessageConnection } from '../../app-server/rpc/dispatcher';
 
+/** Everything the desktop calls on a host: the core API and the handoff methods (issue 6). */
+export const hostMethods = { ...methods, ...handoffMethods };
+export const hostNotifications = { ...notifications, ...handoffNotifications };
+export type HostClient = RpcClient<typeof hostMethods, typeof hostNotifications>;
+
+export function createHostClient(send: (text: string) => void): HostClient {
+  return createRpcClient(send, { methods: hostMethods, notifications: hostNotifications });
+}
+
 export interface HostLink {
-  readonly client: RpcClient;
+  readonly client: HostClient;
   /** Called once when the channel is gone (the host's threads then show as offline). */
   onClose(listener: (reason: string) => void): void;
   close(): Promise<void>;
@@ -13,7 +24,7 @@ export interface HostLink {
 
 /** A HostLink over any message connection (in-process pair, WebSocket, secure channel). */
 export function linkOver(conn: MessageConnection, close: () => Promise<void> = async () => conn.close()): HostLink {
-  const client = createRpcClient((t) => conn.send(t));
+  const client = createHostClient((t) => conn.send(t));
   conn.onMessage((t) => client.receive(t));
   const listeners: Array<(reason: string) => void> = [];
   conn.onClose(() => {

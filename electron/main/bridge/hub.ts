@@ -13,7 +13,9 @@ import {
   type Destination,
   type HostView,
 } from '../../../shared/contracts/bridge';
+import type { HandoffProgress } from '../../../shared/contracts/handoff';
 import { PROTOCOL_VERSION, type ProjectInfo, type ThreadSummary } from '../../../shared/contracts/rpc';
+import { RpcError } from '../../../shared/rpc/errors';
 import type { HostId } from '../../../shared/contracts/thread';
 import { checkDestination } from '../../../shared/handoff/eligibility';
 import type { ConnectionsPort } from './connections';
@@ -69,6 +71,9 @@ export class HostHub {
       if (state.generation === generation) this.detach(hostId, reason);
     });
     state.unsubscribe = [
+      link.client.on('handoff/progress', (p) => {
+        if (state.generation === generation) void this.onHandoffProgress(hostId, link, p);
+      }),
       link.client.on('thread/event', ({ threadId, event }) => {
         if (state.generation !== generation) return;
         const known = state.threads.get(threadId);
@@ -91,6 +96,33 @@ export class HostHub {
     };
     await Promise.all([this.refreshThreads(hostId), this.refreshProjects(hostId)]);
     this.push('host/status', { host: state.view });
+  }
+
+  /**
+   * Progress of a handoff this host coordinates, for the footer's progress bar. At the end the
+   * operation's status says how it ended (with the reason on failure), and both hosts' lists are
+   * re-read: the thread is now live on exactly one of them.
+   */
+  private async onHandoffProgress(hostId: HostId, link: HostLink, p: HandoffProgress) {
+    const ended = p.stage === 'done' || p.stage === 'aborted';
+    if (!ended) {
+      this.push('handoff/progress', { ...p, host: hostId, state: 'running' });
+      return;
+    }
+    const status = await link.client.call('handoff/status', { operationId: p.operationId }).catch(() => null);
+    this.push('handoff/progress', status ? { ...status, host: hostId } : { ...p, host: hostId, state: p.stage === 'done' ? 'moved' : 'aborted' });
+    await Promise.all([this.refreshThreads(hostId), this.refreshThreads(p.destination)].map((r) => r.catch(() => undefined)));
+  }
+
+  /** Handoff methods go to the host that owns the thread; a host without them says so plainly. */
+  private async handoffCall<R>(hostId: HostId, call: (link: HostLink) => Promise<R>): Promise<R> {
+    const link = this.route(hostId);
+    try {
+      return await call(link);
+    } catch (e) {
+      if (e instanceof RpcError && e.kind === 'methodNotFound') throw handoffUnavailable();
+      throw e;
+    }
   }
 
   /** The host is gone: keep its last known threads, mark everything offline. */
@@ -223,19 +255,11 @@ export class HostHub {
         return { removed: { ...r.removed, host } };
       },
       'handoff/destinations': async ({ host, thread }) => ({ destinations: this.destinations(host, thread) }),
-      // Routed to the owning host once its app-server speaks the handoff methods (issue 6).
-      'handoff/prepare': async () => {
-        throw handoffUnavailable();
-      },
-      'handoff/start': async () => {
-        throw handoffUnavailable();
-      },
-      'handoff/status': async () => {
-        throw handoffUnavailable();
-      },
-      'handoff/cancel': async () => {
-        throw handoffUnavailable();
-      },
+      'handoff/prepare': async ({ host, thread, to, followUpPrompt }) =>
+        this.handoffCall(host, (l) => l.client.call('handoff/prepare', { thread, to, ...(followUpPrompt ? { followUpPrompt } : {}) })),
+      'handoff/start': async ({ host, operationId }) => this.handoffCall(host, (l) => l.client.call('handoff/start', { operationId })),
+      'handoff/status': async ({ host, operationId }) => this.handoffCall(host, (l) => l.client.call('handoff/status', { operationId })),
+      'handoff/cancel': async ({ host, operationId }) => this.handoffCall(host, (l) => l.client.call('handoff/cancel', { operationId })),
       'connections/list': async () => ({ hosts: this.views().filter((v) => v.kind === 'ssh') }),
       'connections/suggestions': async () => ({ suggestions: await this.connections.suggestions() }),
       'connections/add': async ({ name, target }) => {
