@@ -153,6 +153,7 @@ export function makeScenario(root: string): { source: string; dest: string; orig
   g(source, 'add', 'link-staged');
   spawnSync('ln', ['-s', '../a.txt', path.join(source, 'sub/link-untracked')]);
   write(source, 'notes/untracked.txt', 'untracked\n');
+  write(source, 'notes/naïve name with spaces\tand tab.txt', 'odd name\n');
   write(source, 'notes/intent.txt', 'intent to add\n');
   g(source, 'add', '--intent-to-add', 'notes/intent.txt');
   write(source, 'tools/run', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]), 0o755);

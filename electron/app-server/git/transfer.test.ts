@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { captureSnapshot } from './capture';
 import { buildPack, listHaves, receivePack, sha256 } from './transfer';
@@ -55,6 +55,25 @@ describe('transfer', () => {
     await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: m });
     expect(g(dest, 'cat-file', '-t', m.worktreeCommit).trim()).toBe('commit');
     g(dest, 'fsck', '--strict', '--no-progress', '--no-dangling');
+  });
+
+  it('removes quarantines a crash left behind, once they are a day old', async () => {
+    const source = path.join(root, 'stale-src');
+    write(source, 'a.txt', 'a\n');
+    g(root, 'init', '-q', source);
+    g(source, 'add', '-A');
+    g(source, 'commit', '-q', '-m', 'a');
+    const dest = path.join(root, 'stale-dest');
+    g(root, 'clone', '-q', '--no-local', source, dest);
+    const objects = path.join(dest, '.git', 'objects');
+    mkdirSync(path.join(objects, 'tmp_objdir-baton-old', 'pack'), { recursive: true });
+    mkdirSync(path.join(objects, 'tmp_objdir-baton-fresh', 'pack'), { recursive: true });
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(path.join(objects, 'tmp_objdir-baton-old'), dayAgo, dayAgo);
+    const m = await captureSnapshot({ cwd: source, thread: 'stale' });
+    const pack = await buildPack(source, { wants: [m.worktreeCommit], haves: await listHaves(dest) });
+    await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: m });
+    expect(readdirSync(objects).filter((n) => n.startsWith('tmp_'))).toEqual(['tmp_objdir-baton-fresh']);
   });
 
   describe('refuses bad packs before any object is stored', () => {

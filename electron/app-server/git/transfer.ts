@@ -3,7 +3,7 @@
 // `git receive-pack` does it) before a single object enters its repository.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import { GitError } from './git';
@@ -44,6 +44,19 @@ export async function buildPack(repoDir: string, opts: { wants: string[]; haves:
     throw new GitStateError('pack-too-large', `The Git objects to send are ${bytes.length} bytes, over the ${max}-byte limit.`, 'Raise the size limit, or commit and push large files through the remote first.');
   }
   return { bytes, size: bytes.length, sha256: sha256(bytes), objectCount: packObjectCount(bytes) };
+}
+
+const QUARANTINE_PREFIX = 'tmp_objdir-baton-';
+const STALE_QUARANTINE_MS = 24 * 3600_000;
+
+/** A receive cut short by a crash leaves its quarantine behind; a day later it is surely dead. */
+async function removeStaleQuarantines(objectsDir: string): Promise<void> {
+  for (const name of await readdir(objectsDir)) {
+    if (!name.startsWith(QUARANTINE_PREFIX)) continue;
+    const dir = path.join(objectsDir, name);
+    const st = await stat(dir).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > STALE_QUARANTINE_MS) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** A pack to receive: in memory, or a byte range of a file (an archive part). */
@@ -91,7 +104,8 @@ export async function receivePack(repoDir: string, opts: ReceiveOptions): Promis
   }
 
   const paths = await repoPaths(repoDir);
-  const quarantine = await mkdtemp(path.join(paths.objectsDir, 'tmp_objdir-baton-'));
+  await removeStaleQuarantines(paths.objectsDir);
+  const quarantine = await mkdtemp(path.join(paths.objectsDir, QUARANTINE_PREFIX));
   try {
     await mkdir(path.join(quarantine, 'pack'));
     const env = { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: alternatePath(paths.objectsDir) };
