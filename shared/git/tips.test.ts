@@ -38,6 +38,11 @@ describe('decidePlacement', () => {
       { remote: { ref: 'refs/remotes/origin/feature', tip: C, relation: 'diverged' } },
       { kind: 'branch', update: 'create' },
     ],
+    [
+      'remote-only branch with no shared history: created, not tracking',
+      { remote: { ref: 'refs/remotes/origin/feature', tip: C, relation: 'unrelated' } },
+      { kind: 'branch', update: 'create', upstream: null },
+    ],
     ['local same', { local: { tip: B, relation: 'same' } }, { kind: 'branch', update: 'none', detachOther: null }],
     ['local behind: fast-forward', { local: { tip: A, relation: 'fast-forward' } }, { kind: 'branch', update: 'fast-forward' }],
     ['local ahead', { local: { tip: C, relation: 'destination-ahead' } }, { kind: 'detached', reason: 'destination-ahead' }],

@@ -83,6 +83,8 @@ export function decidePlacement(f: PlacementFacts): Placement {
     }
     return { kind: 'branch', update, upstream: null, detachOther: null };
   }
-  // No local branch: creating one overwrites nothing, whatever the remote-tracking ref says.
-  return { kind: 'branch', update: 'create', upstream: f.remote?.ref ?? null, detachOther: null };
+  // No local branch: creating one overwrites nothing, whatever the remote-tracking ref says. It
+  // tracks that ref as `git switch x` would, unless the two share no history at all.
+  const upstream = f.remote && f.remote.relation !== 'unrelated' ? f.remote.ref : null;
+  return { kind: 'branch', update: 'create', upstream, detachOther: null };
 }
