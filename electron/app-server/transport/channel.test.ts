@@ -1,6 +1,7 @@
 // A real server and client over loopback WebSockets: the happy paths, TOFU, tokens, rekey and
 // backpressure. The hostile cases are in faults.test.ts.
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -203,6 +204,46 @@ describe('SecureChannel over a real server', () => {
     await ch.send('one');
     expect(await ch.closed).toMatchObject({ clean: true, reason: 'after one' });
     await until(() => closedBy.length === 1);
+  });
+
+  it('stopping the server ends its sessions with an authenticated close, not a cut', async () => {
+    const p = await startPair(cleanup);
+    const ch = await connectSecure({ home: p.clientHome, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey });
+    await p.server.close();
+    expect(await ch.closed).toMatchObject({ clean: true, reason: 'server stopping' });
+  });
+
+  it('a peer that goes silent without closing (blackholed) is detected by the keepalive', async () => {
+    const p = await startPair(cleanup);
+    // A TCP proxy that can stop forwarding in both directions without closing anything.
+    let blackhole = false;
+    const proxy = net.createServer((down) => {
+      const up = net.connect(p.server.port, '127.0.0.1');
+      down.on('data', (d) => blackhole || up.write(d));
+      up.on('data', (d) => blackhole || down.write(d));
+      for (const s of [up, down]) s.on('error', () => {});
+      up.on('close', () => down.destroy());
+      down.on('close', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    const port = (proxy.address() as { port: number }).port;
+    const ch = await connectSecure({ home: p.clientHome, url: `ws://127.0.0.1:${port}/`, token: p.server.token, serverKey: p.server.publicKey, limits: { keepaliveMs: 200 } });
+    blackhole = true;
+    const started = Date.now();
+    expect(await ch.closed).toMatchObject({ clean: false, error: { code: 'truncated' } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    proxy.close();
+    for (const c of p.accepted) c.destroy();
+  });
+
+  it('an unreadable authorized_clients refuses clients and tells the operator why', async () => {
+    const warnings: string[] = [];
+    const p = await startPair(cleanup, { warn: (l) => warnings.push(l) });
+    chmodSync(path.join(p.serverHome, 'authorized_clients'), 0o644);
+    await expect(connectSecure({ home: p.clientHome, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey })).rejects.toMatchObject({ code: 'handshake-failed' });
+    await until(() => warnings.length > 0);
+    expect(warnings[0]).toMatch(/authorized_clients.*too open.*chmod 600/s);
   });
 
   it('the client identity is per BATON_HOME and stable across connections', async () => {

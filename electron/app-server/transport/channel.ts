@@ -19,7 +19,11 @@ export interface ChannelLimits {
   sendHighWaterMark?: number;
   /** Received, undelivered messages beyond this many bytes pause the socket. Default 8 MiB. */
   receiveQueueBytes?: number;
-  /** WebSocket ping interval, so relays and NATs see a quiet session as alive; 0 = off. Default 30 s. */
+  /**
+   * WebSocket ping interval, so relays and NATs see a quiet session as alive; a peer silent (no
+   * message, no pong) for three intervals is taken as gone and the session ends as truncated.
+   * 0 = off. Default 30 s.
+   */
   keepaliveMs?: number;
 }
 
@@ -140,8 +144,13 @@ export class SecureChannel extends EventEmitter {
     this.ws.on('close', (code, reason) => this.onSocketClosed(code, reason.toString()));
     this.ws.on('error', () => {}); // 'close' follows and carries the outcome
     if (this.limits.keepaliveMs > 0) {
+      let lastHeard = Date.now();
+      const heard = () => (lastHeard = Date.now());
+      this.ws.on('pong', heard);
+      this.ws.on('message', heard);
       this.keepalive = setInterval(() => {
-        if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+        if (Date.now() - lastHeard > 3 * this.limits.keepaliveMs) this.ws.terminate();
+        else if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
       }, this.limits.keepaliveMs);
       this.keepalive.unref();
     }

@@ -31,6 +31,8 @@ export interface RelayListenerOptions {
   retryDelayMs?: number;
   /** Called with each registration failure (relay down, limit reached…); default silent. */
   onError?: (e: Error) => void;
+  /** Share the direct server's, so a message 1 seen on one path cannot be replayed on the other. */
+  replayGuard?: ReplayGuard;
 }
 
 export interface RelayListener {
@@ -44,7 +46,7 @@ export function listenViaRelay(opts: RelayListenerOptions): RelayListener {
   const hostId = hostIdFor(identity.publicKey);
   const url = `${relayBase(opts.relayUrl)}${RELAY_LISTEN_PATH}${hostId}`;
   const authorizeClient = opts.authorizeClient ?? ((k: Buffer) => isAuthorizedClient(opts.home, k));
-  const replayGuard = new ReplayGuard();
+  const replayGuard = opts.replayGuard ?? new ReplayGuard();
   const waiting = new Set<WebSocket>();
   let closed = false;
   let delay = opts.retryDelayMs ?? 500;
@@ -88,11 +90,17 @@ export function listenViaRelay(opts: RelayListenerOptions): RelayListener {
     });
   };
   for (let i = 0; i < (opts.pending ?? 2); i++) register();
+  // Waiting registrations are idle TCP connections: ping them so NATs and proxies keep them.
+  const pinger = setInterval(() => {
+    for (const ws of waiting) if (ws.readyState === ws.OPEN) ws.ping();
+  }, 30_000);
+  pinger.unref();
 
   return {
     hostId,
     close: () => {
       closed = true;
+      clearInterval(pinger);
       for (const t of timers) clearTimeout(t);
       for (const ws of waiting) ws.terminate();
     },

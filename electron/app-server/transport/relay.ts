@@ -28,6 +28,8 @@ export interface RelayLimits {
   pendingTimeoutMs?: number;
   /** Open connections per client IP address. Default 32. */
   perIpConnections?: number;
+  /** TCP connections in total, upgraded or not. Default 4096. */
+  maxConnections?: number;
   /** Unflushed bytes towards one side before the relay stops reading from the other. Default 1 MiB. */
   highWaterMark?: number;
 }
@@ -69,6 +71,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     idleTimeoutMs: opts.limits?.idleTimeoutMs ?? 5 * 60_000,
     pendingTimeoutMs: opts.limits?.pendingTimeoutMs ?? 10 * 60_000,
     perIpConnections: opts.limits?.perIpConnections ?? 32,
+    maxConnections: opts.limits?.maxConnections ?? 4096,
     highWaterMark: opts.limits?.highWaterMark ?? 1024 * 1024,
   };
   if (!isLoopbackHost(host)) (opts.warn ?? console.warn)(`baton relay listening on ${host}: it forwards ciphertext only, but anyone who can reach it can use it.`);
@@ -80,11 +83,20 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   const sockets = new Set<Socket>();
 
   const server = http.createServer((_req, res) => res.writeHead(426, { connection: 'close' }).end('Baton relay: WebSocket only.\n'));
+  server.maxConnections = l.maxConnections;
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  // A connection that never completes its upgrade is dropped after 10 s (Node's own header
+  // timeout is only checked every 30 s).
+  const upgradeTimers = new Map<Socket, NodeJS.Timeout>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    upgradeTimers.set(s, setTimeout(() => s.destroy(), 10_000));
+    s.on('close', () => {
+      sockets.delete(s);
+      clearTimeout(upgradeTimers.get(s));
+      upgradeTimers.delete(s);
+    });
     s.on('error', () => {});
   });
   server.on('clientError', (_e, s) => s.destroy());
@@ -141,6 +153,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   }
 
   server.on('upgrade', (req, socket: Socket, head) => {
+    clearTimeout(upgradeTimers.get(socket));
+    upgradeTimers.delete(socket);
     const url = req.url ?? '';
     const listen = url.startsWith(RELAY_LISTEN_PATH);
     const connect = url.startsWith(RELAY_CONNECT_PATH);
@@ -214,6 +228,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     stats: () => ({ pending: pendingTotal, pairs: pairs.size, bufferedBytes: [...pairs].reduce((n, p) => n + p.buffered(), 0) }),
     close: async () => {
       clearInterval(sweeper);
+      for (const t of upgradeTimers.values()) clearTimeout(t);
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();
       await new Promise<void>((res) => server.close(() => res()));

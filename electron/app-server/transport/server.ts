@@ -41,6 +41,10 @@ export interface SecureServerOptions {
   limits?: ChannelLimits;
   /** Where warnings go. Default console.warn. */
   warn?: (line: string) => void;
+  /** Share one with listenViaRelay in the same process, so message 1 cannot be replayed across paths. */
+  replayGuard?: ReplayGuard;
+  /** Every refused handshake (bad client, timeout…). Default: only problems the operator must fix are warned. */
+  onHandshakeError?: (error: TransportError, remoteAddress: string) => void;
   /** Tests only. */
   protocolVersion?: number;
 }
@@ -74,7 +78,8 @@ export async function startSecureServer(opts: SecureServerOptions): Promise<Secu
   const hostId = hostIdFor(identity.publicKey);
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
   const authorizeClient = opts.authorizeClient ?? ((k: Buffer) => isAuthorizedClient(opts.home, k));
-  const replayGuard = new ReplayGuard();
+  const replayGuard = opts.replayGuard ?? new ReplayGuard();
+  const channels = new Set<SecureChannel>();
 
   const sockets = new Set<Socket>();
   const handshakeTimers = new Map<Socket, NodeJS.Timeout>();
@@ -110,11 +115,16 @@ export async function startSecureServer(opts: SecureServerOptions): Promise<Secu
         .then((channel) => {
           clearTimeout(handshakeTimers.get(socket));
           handshakeTimers.delete(socket);
+          channels.add(channel);
+          channel.once('close', () => channels.delete(channel));
           opts.onChannel(channel);
         })
-        .catch(() => {
+        .catch((e: unknown) => {
           // Refused: acceptSecure already closed the socket with a reason code; the server goes on.
           if (ws.readyState !== ws.CLOSED) setTimeout(() => ws.terminate(), 1000).unref();
+          const err = e instanceof TransportError ? e : new TransportError('handshake-failed', String(e));
+          if (opts.onHandshakeError) opts.onHandshakeError(err, socket.remoteAddress ?? '?');
+          else if (err.code === 'identity-unsafe' || err.code === 'identity-corrupt') warn(`${err.message} ${err.hint}`);
         });
     });
   });
@@ -138,6 +148,8 @@ export async function startSecureServer(opts: SecureServerOptions): Promise<Secu
     hostId,
     close: async () => {
       written?.remove();
+      // Tell connected clients it is a clean stop, not a cut connection (bounded: 1 s).
+      await Promise.race([Promise.all([...channels].map((c) => c.close('server stopping'))), new Promise((r) => setTimeout(r, 1000).unref())]);
       for (const t of handshakeTimers.values()) clearTimeout(t);
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();

@@ -152,6 +152,17 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
   };
   const timeoutMs = opts.handshakeTimeoutMs ?? 10_000;
   const prologue = buildPrologue(hostIdFor(opts.identity.publicKey), opts.protocolVersion ?? PROTOCOL_VERSION);
+  // The allow-list may be unreadable (bad mode, bad line): that is the server's fault, so the
+  // client gets 1011 and the operator gets the error with its hint.
+  const authorized = async (key: Buffer) => {
+    try {
+      return await opts.authorizeClient(key);
+    } catch (e) {
+      reader.fail(e as TransportError);
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'server cannot read its authorized_clients');
+      throw e;
+    }
+  };
 
   const run = async (): Promise<SecureChannel> => {
     const msg1 = await reader.next();
@@ -170,7 +181,7 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
       const client = hs.remoteStatic!;
       if (payload.length !== TIMESTAMP_LEN) return refuse(WsClose.handshakeFailed, 'bad message 1 payload', new TransportError('handshake-failed', 'IK message 1 must carry an 8-byte timestamp.'));
       // Authorize before message 2: an unknown key learns nothing about this server beyond the refusal.
-      if (!(await opts.authorizeClient(client))) {
+      if (!(await authorized(client))) {
         return refuse(WsClose.clientNotAuthorized, 'client key not authorized', new TransportError('client-not-authorized', 'A client key that is not on the allow-list tried to connect.'));
       }
       if (!opts.replayGuard.accept(client, payload.readBigUInt64BE(0))) {
@@ -189,7 +200,7 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
       if (payload.length !== 0) return refuse(WsClose.handshakeFailed, 'bad message 3', new TransportError('handshake-failed', 'XX message 3 must have an empty payload.'));
     }
     const keys = hs.split();
-    if (pattern === 'XX' && !(await opts.authorizeClient(keys.remoteStatic))) {
+    if (pattern === 'XX' && !(await authorized(keys.remoteStatic))) {
       // The client already holds transport keys: tell it why, authenticated, then close.
       ws.send(keys.send.encrypt(encodeFrame({ type: 'close', rekey: false, code: CloseCode.clientNotAuthorized, reason: 'client key not authorized' })));
       return refuse(WsClose.clientNotAuthorized, 'client key not authorized', new TransportError('client-not-authorized', 'A client key that is not on the allow-list completed XX.'));
