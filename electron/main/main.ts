@@ -49,7 +49,9 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    desktop = await startDesktop({ bundlePath: path.join(__dirname, 'baton.cjs') });
+    // Packaged: the server bundle is a plain file in resources/server (see build/electron-builder.yml).
+    const bundlePath = app.isPackaged ? path.join(process.resourcesPath, 'server', 'baton.cjs') : path.join(dist, 'baton.cjs');
+    desktop = await startDesktop({ bundlePath });
     open();
   });
 }
