@@ -14,6 +14,7 @@ import { currentBranch } from '../projects/repo';
 import { projectDir, type ProjectStore } from '../projects/projectStore';
 import { ThreadNotFoundError } from '../storage/errors';
 import { metaOf, type EventListener, type ThreadStore } from '../storage/threadStore';
+import { DeltaBuffer } from './deltaBuffer';
 import { FencedError, TurnOverError } from './errors';
 
 export interface ThreadServiceOptions {
@@ -48,6 +49,8 @@ interface ActiveTurn {
   closed: boolean;
   interruptReason: string | null;
   finished: Promise<void>;
+  /** Streamed output not yet in the log (see deltaBuffer.ts). */
+  deltas: DeltaBuffer;
 }
 
 const now = () => new Date().toISOString();
@@ -248,6 +251,7 @@ export class ThreadService {
       closed: false,
       interruptReason: null,
       finished: new Promise<void>((r) => (finish = r)),
+      deltas: new DeltaBuffer((d) => this.write(id, thread.epoch, () => [d], turn).then(() => undefined)),
     };
     // Registered before the first await so a second turn/start cannot slip in.
     this.active.set(id, turn);
@@ -409,6 +413,8 @@ export class ThreadService {
         error = e instanceof Error ? e.message : String(e);
       }
     }
+    // Output the agent streamed last is part of the turn: in the log before the turn ends.
+    await turn.deltas.flush().catch(() => undefined);
     turn.closed = true;
     for (const a of turn.approvals.values()) a.reject(abortError());
     turn.approvals.clear();
@@ -424,11 +430,19 @@ export class ThreadService {
 
   private turnIO(turn: ActiveTurn): TurnIO {
     const { threadId: id, turnId } = turn;
-    const write = (bodies: ThreadEventBody[]) => this.write(id, turn.epoch, () => bodies, turn).then(() => undefined);
+    const append = (bodies: ThreadEventBody[]) => this.write(id, turn.epoch, () => bodies, turn).then(() => undefined);
+    // Every other write flushes buffered output first, so the log keeps the runtime's order.
+    const write = async (bodies: ThreadEventBody[]) => {
+      await turn.deltas.flush();
+      await append(bodies);
+    };
     const withTurn = (item: TranscriptItem): TranscriptItem => (item.turnId ? item : { ...item, turnId });
     return {
       addItem: (item) => write([{ kind: 'item_added', item: withTurn(item) }]),
-      appendToItem: (itemId, field, chunk) => write([{ kind: 'item_delta', itemId, field, chunk }]),
+      appendToItem: (itemId, field, chunk) => {
+        if (turn.closed) return Promise.reject(new TurnOverError(id, turnId));
+        return turn.deltas.add(itemId, field, chunk);
+      },
       updateItem: (item) => write([{ kind: 'item_updated', item: withTurn(item) }]),
       // Only the plan history: the runtime adds the plan_update transcript item itself (types.ts).
       updatePlan: (plan) => write([{ kind: 'plan_updated', plan }]),
