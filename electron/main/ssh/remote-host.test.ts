@@ -3,7 +3,8 @@
 // keeps running on the host while the SSH connection is cut — the client sees it complete
 // after the reconnect.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,12 +75,20 @@ describe.skipIf(!enabled)('a saved host with the real server', () => {
   });
 
   it('host test reports the host key, node, server version and Noise fingerprints', async () => {
+    // The host's Noise identity, in the transport's identity.json format; only its public half is read.
+    const { publicKey, privateKey } = generateKeyPairSync('x25519');
+    const serverPub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+    const serverSecret = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+    mkdirSync(path.join(user.home, '.baton'), { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(user.home, '.baton', 'identity.json'), JSON.stringify({ version: 1, type: 'x25519', publicKey: serverPub.toString('base64'), secretKey: serverSecret.toString('base64') }) + '\n', { mode: 0o600 });
+    spawnSync('chown', ['-R', `${user.name}:${user.name}`, path.join(user.home, '.baton')]);
+
     const report = await testHost('gpu', deps);
     expect(report).toMatchObject({
       name: 'gpu', target: 'boot-box', endpoint: `${user.name}@127.0.0.1:${sshd.port}`, via: [],
       hostKeyFingerprint: fingerprintSha256(Buffer.from(sshd.hostPublicKey.split(' ')[1]!, 'base64')),
       server: { version: pkg.version, installed: true, started: true },
-      noise: { client: fingerprintSha256(clientKey) },
+      noise: { client: fingerprintSha256(clientKey), server: fingerprintSha256(serverPub) },
     });
     expect(report.node.major).toBeGreaterThanOrEqual(20);
     const authorized = spawnSync('cat', [path.join(user.home, '.baton/authorized_clients')], { encoding: 'utf8' }).stdout;

@@ -9,7 +9,7 @@ import type { NodeCandidate } from '../../../shared/ssh/node-probe.js';
 import { bootstrapRemote, type BootstrapOptions } from './bootstrap/bootstrap.js';
 import { startLocalForward, type LocalForward } from './bootstrap/forward.js';
 import { describeBundle } from './bootstrap/install.js';
-import { authorizeClientOnHost, serverNoiseKey } from './bootstrap/pin.js';
+import { authorizeClientOnHost, readServerNoiseKey } from './bootstrap/pin.js';
 import { stopRemoteServer } from './bootstrap/start.js';
 import { localResolveEnv, type ResolveEnv, type SshPaths } from './config.js';
 import { SshError } from './errors.js';
@@ -152,7 +152,7 @@ export async function testHost(name: string, deps: RemoteHostDeps): Promise<Host
     const opts = resolveSavedTarget(host.target, deps.paths.sshConfig, deps.resolveEnv ?? localResolveEnv());
     const bundle = describeBundle(deps.bundlePath);
     const boot = await bootstrapOn(hc, host, deps);
-    const serverKey = serverNoiseKey(boot.info);
+    const serverKey = await readServerNoiseKey(conn.client, boot.node.path, boot.info);
     return {
       name: host.name,
       target: host.target,

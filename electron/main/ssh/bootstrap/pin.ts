@@ -36,3 +36,20 @@ export function serverNoiseKey(info: Record<string, unknown>): Buffer | undefine
   }
   return undefined;
 }
+
+const publicHalfJs = 'try{const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));if(j.type==="x25519"&&typeof j.publicKey==="string")process.stdout.write("BATON_PUB "+j.publicKey+"\\n")}catch(e){}';
+
+/**
+ * The server's Noise public key: from server.json when the server publishes it, else the public
+ * half of the host's ~/.baton/identity.json, extracted on the host by its node — the secret
+ * half never leaves it. Read over the authenticated SSH connection, this is the pin.
+ */
+export async function readServerNoiseKey(client: Client, node: string, info: Record<string, unknown>): Promise<Buffer | undefined> {
+  const announced = serverNoiseKey(info);
+  if (announced) return announced;
+  const r = await runScript(client, `${shQuote(node)} -e ${shQuote(publicHalfJs)} "$HOME/.baton/identity.json"\n`);
+  const m = /^BATON_PUB (\S+)$/m.exec(r.stdout);
+  if (!m) return undefined;
+  const key = Buffer.from(m[1]!, 'base64');
+  return key.length === 32 ? key : undefined;
+}
