@@ -1,6 +1,6 @@
 // One thread's append-only JSONL log: reading it back (validated, torn-tail tolerant) and
 // appending to it durably. Knows nothing of locks or caching — see threadStore.ts.
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { ThreadEvent } from '../../../shared/contracts/events';
 import { StorageCorruptError } from './errors';
 
@@ -60,19 +60,33 @@ function parseLine(text: string, expectedRev: number): { ok: true; event: Thread
 /** An open log for appending. Every append is one write of whole lines followed by fsync. */
 export class LogAppender {
   private fd: number;
+  /** Size of the file up to its last whole, acknowledged line. */
+  private size: number;
   constructor(readonly file: string, validBytes: number | null) {
     // 'a' never overwrites: even a bug in our revision bookkeeping cannot destroy history.
     this.fd = openSync(file, 'a', 0o600);
     // Drop a torn tail before the first append, or the next line would be glued to it.
     if (validBytes !== null) ftruncateSync(this.fd, validBytes);
+    this.size = fstatSync(this.fd).size;
   }
 
   append(events: readonly ThreadEvent[]): void {
     if (!events.length) return;
     const data = Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n', 'utf8');
-    let written = 0;
-    while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
-    fsyncSync(this.fd);
+    try {
+      let written = 0;
+      while (written < data.length) written += writeSync(this.fd, data, written, data.length - written);
+      fsyncSync(this.fd);
+    } catch (e) {
+      // A failed append (disk full) must not leave half a line for the next one to glue onto.
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        // The torn tail stays; readers drop it and the next open truncates it.
+      }
+      throw e;
+    }
+    this.size += data.length;
   }
 
   close(): void {
