@@ -32,8 +32,8 @@ interface OpenThread {
 export type EventListener = (threadId: string, event: ThreadEvent, thread: Thread) => void;
 
 export interface AppendOptions {
-  /** Epoch stamped on the events (the writer's ownership epoch). */
-  epoch: number;
+  /** Epoch stamped on the events: the writer's ownership epoch, or "the thread's own" as a function. */
+  epoch: number | ((thread: Thread) => number);
   /**
    * Runs inside the thread's write queue against the current state, before anything is
    * written: throw to refuse the write (fencing lives here so that the check and the write
@@ -120,7 +120,8 @@ export class ThreadStore {
       const bodies = build(o.thread);
       if (!bodies.length) return [];
       const at = this.now();
-      const events = bodies.map((body, i) => ThreadEvent.parse({ ...body, rev: o.thread.revision + 1 + i, at, epoch: opts.epoch }));
+      const epoch = typeof opts.epoch === 'function' ? opts.epoch(o.thread) : opts.epoch;
+      const events = bodies.map((body, i) => ThreadEvent.parse({ ...body, rev: o.thread.revision + 1 + i, at, epoch }));
       this.commit(id, o, events);
       return events;
     });

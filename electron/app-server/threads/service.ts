@@ -363,16 +363,13 @@ export class ThreadService {
 
   /** Appends through the store with the fencing check; `epoch` null = the thread's own epoch. */
   private async write(id: string, epoch: number | null, build: (t: Thread) => ThreadEventBody[], turn?: ActiveTurn) {
-    let writerEpoch = epoch;
     return this.store.append(id, build, {
-      get epoch() {
-        return writerEpoch ?? 0;
-      },
+      epoch: epoch ?? ((t) => t.epoch),
       guard: (t) => {
         if (turn?.closed) throw new TurnOverError(id, turn.turnId);
-        if (writerEpoch === null) writerEpoch = t.epoch;
-        if (writerEpoch !== t.epoch) throw new FencedError(id, writerEpoch, t.epoch);
-        if (t.status === 'moved') throw new FencedError(id, writerEpoch, t.epoch, t.movedTo);
+        const writer = epoch ?? t.epoch;
+        if (writer !== t.epoch) throw new FencedError(id, writer, t.epoch);
+        if (t.status === 'moved') throw new FencedError(id, writer, t.epoch, t.movedTo);
       },
     });
   }
