@@ -124,6 +124,19 @@ describe('captureSnapshot', () => {
     expect(g(source, 'for-each-ref', 'refs/baton/')).toBe('');
   });
 
+  it('refuses unresolved conflicts in the index and ids that cannot be ref names, writing no ref', async () => {
+    const dir = path.join(root, 'cap-unmerged');
+    const { source } = makeScenario(dir);
+    const blob = g(source, 'rev-parse', 'HEAD:a.txt').trim();
+    g(source, 'update-index', '--force-remove', 'a.txt');
+    spawnSync('git', ['update-index', '--index-info'], { cwd: source, input: `100644 ${blob} 1\ta.txt\n100644 ${blob} 2\ta.txt\n100644 ${blob} 3\ta.txt\n` });
+    expect(g(source, 'ls-files', '-u')).toContain('a.txt');
+    await expect(captureSnapshot({ cwd: source, thread: 't5' })).rejects.toMatchObject({ code: 'unmerged-paths' });
+    await expect(captureSnapshot({ cwd: source, thread: '../x' })).rejects.toMatchObject({ code: 'manifest-invalid' });
+    await expect(captureSnapshot({ cwd: source, thread: 't5', snapshotId: 'a/../../b' })).rejects.toMatchObject({ code: 'manifest-invalid' });
+    expect(g(source, 'for-each-ref', 'refs/baton/')).toBe('');
+  });
+
   it('refuses a repository with no commits, a SHA-256 repository and a path that is not a repository', async () => {
     const empty = path.join(root, 'empty');
     g(root, 'init', '-q', empty);

@@ -8,7 +8,8 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SnapshotManifest } from '../../../shared/contracts/snapshot';
+import { SnapshotId, SnapshotManifest } from '../../../shared/contracts/snapshot';
+import { ThreadId } from '../../../shared/contracts/thread';
 import { pathProblem } from '../../../shared/git/paths';
 import { GitError } from './git';
 import { GitStateError } from './errors';
@@ -42,6 +43,10 @@ export function snapshotRef(thread: string, snapshotId: string, namespace: 'snap
 export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotManifest> {
   const now = opts.now ?? new Date();
   const snapshotId = opts.snapshotId ?? newSnapshotId(now);
+  // Both become part of a ref name: check them before anything is written.
+  if (!ThreadId.safeParse(opts.thread).success || !SnapshotId.safeParse(snapshotId).success) {
+    throw new GitStateError('manifest-invalid', `Thread id "${opts.thread}" or snapshot id "${snapshotId}" is not valid.`, 'Ids are letters, digits, "_" and "-".');
+  }
   const paths = await repoPaths(opts.cwd);
   const { top } = paths;
   assertNoOperationInProgress(paths);
