@@ -10,7 +10,7 @@ import type { ThreadStore } from '../storage/threadStore';
 import type { ThreadService } from '../threads/service';
 import { DestinationRole } from './destination';
 import { Journal } from './journal';
-import { call, HandoffFailure, type PeerLink } from './peer';
+import { call, HandoffFailure, PeerUnavailableError, type PeerLink } from './peer';
 import { SourceRole, type SourceData } from './source';
 import { ThreadAccess } from './threadAccess';
 
@@ -90,7 +90,12 @@ export class HandoffService {
   /** `handoff/prepare` */
   async prepare(p: { thread: string; to: string; followUpPrompt?: string; requester?: Requester }): Promise<HandoffReview> {
     const threadId = this.o.threads.resolve(p.thread);
-    return this.source.prepare({ threadId, to: p.to, followUpPrompt: p.followUpPrompt, requester: p.requester });
+    try {
+      return await this.source.prepare({ threadId, to: p.to, followUpPrompt: p.followUpPrompt, requester: p.requester });
+    } catch (e) {
+      if (e instanceof PeerUnavailableError) throw new HandoffFailure('peer-unreachable', `${e.message} Nothing was changed.`, 'Check the connection to the host, then try again.');
+      throw e;
+    }
   }
 
   /** `handoff/start`: returns at once; follow with `handoff/status` or the `handoff/progress` notifications. */
