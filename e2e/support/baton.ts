@@ -57,7 +57,7 @@ async function startRemote(dir: string, repo: string): Promise<{ remote: RemoteF
   return { remote: { alias: 'build-box', user, repo: remoteRepo }, sshd, config };
 }
 
-export async function startBaton(opts: { remote?: boolean } = {}): Promise<BatonFixture> {
+export async function startBaton(opts: { remote?: boolean; setup?: (f: { home: string; repo: string }) => Promise<void> } = {}): Promise<BatonFixture> {
   const server = path.join(root, 'dist', 'baton-web.cjs');
   if (!existsSync(server) || !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
     throw new Error('dist/ is not built: run `npm run build` first (npm test does it).');
@@ -67,6 +67,7 @@ export async function startBaton(opts: { remote?: boolean } = {}): Promise<Baton
   const userHome = path.join(dir, 'user');
   mkdirSync(path.join(userHome, '.ssh'), { recursive: true, mode: 0o700 });
   const repo = makeRepo(dir);
+  await opts.setup?.({ home, repo });
   const remote = opts.remote && sshdAvailable() ? await startRemote(dir, repo) : null;
   // Aliases Settings > Connections suggests. Nothing listens at gpu-box's port: it stays offline.
   writeFileSync(path.join(userHome, '.ssh', 'config'), `${remote?.config ?? ''}Host gpu-box\n  HostName 127.0.0.1\n  Port 1\n  User baton\n`);

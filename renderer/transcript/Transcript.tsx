@@ -49,7 +49,24 @@ export function Transcript({ items, canAnswer, onRespond }: TranscriptProps) {
   }, []);
 
   return (
-    <div ref={scrollRef} className="transcript" role="log" aria-label="Transcript" tabIndex={0} data-count={rows.length}>
+    <div
+      ref={scrollRef}
+      className="transcript"
+      role="log"
+      aria-label="Transcript"
+      tabIndex={0}
+      data-count={rows.length}
+      onKeyDown={(e) => {
+        // Row heights are measured as rows appear, so the native Home/End would land on an
+        // estimate; the virtualizer knows where each item is.
+        if (e.target !== e.currentTarget || rows.length === 0) return;
+        if (e.key === 'Home' || e.key === 'End') {
+          e.preventDefault();
+          atEnd.current = e.key === 'End';
+          virtualizer.scrollToIndex(e.key === 'End' ? rows.length - 1 : 0, { align: e.key === 'End' ? 'end' : 'start' });
+        }
+      }}
+    >
       {rows.length === 0 && <p className="muted pad">No messages yet. Write below to start a turn.</p>}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
         {virtualizer.getVirtualItems().map((v) => {
