@@ -36,7 +36,8 @@ export function exitCodeFor(e: unknown): number {
 /** Prints an error as one line (or a JSON object with --json) and returns its exit code. */
 export function reportError(e: unknown, opts: OutputOptions): number {
   const message = e instanceof Error ? e.message : String(e);
-  const hint = e instanceof RpcError || e instanceof CliError ? e.hint : undefined;
+  // SshError, TransportError and the git engine's errors carry a `hint` too: show every one.
+  const hint = e instanceof Error && typeof (e as { hint?: unknown }).hint === 'string' ? (e as { hint: string }).hint : undefined;
   const code = e instanceof RpcError ? e.kind : e instanceof CliError ? 'cli' : 'internalError';
   if (opts.json) {
     process.stdout.write(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }) + '\n');
