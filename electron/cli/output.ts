@@ -37,7 +37,8 @@ export function exitCodeFor(e: unknown): number {
 export function reportError(e: unknown, opts: OutputOptions): number {
   const message = e instanceof Error ? e.message : String(e);
   // SshError, TransportError and the git engine's errors carry a `hint` too: show every one.
-  const hint = e instanceof Error && typeof (e as { hint?: unknown }).hint === 'string' ? (e as { hint: string }).hint : undefined;
+  const maybeHint = e instanceof Error ? (e as { hint?: unknown }).hint : undefined;
+  const hint = typeof maybeHint === 'string' ? maybeHint : undefined;
   const code = e instanceof RpcError ? e.kind : e instanceof CliError ? 'cli' : 'internalError';
   if (opts.json) {
     process.stdout.write(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }) + '\n');
