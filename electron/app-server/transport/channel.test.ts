@@ -9,7 +9,7 @@ import { connectSecure, checkClientUrl } from './client.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { addAuthorizedClient } from './key-stores.js';
 import { startSecureServer } from './server.js';
-import { sleep, startPair, tempHome, until } from './test-fixtures.js';
+import { sleep, startMitm, startPair, tempHome, until } from './test-fixtures.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -204,6 +204,30 @@ describe('SecureChannel over a real server', () => {
     await ch.send('one');
     expect(await ch.closed).toMatchObject({ clean: true, reason: 'after one' });
     await until(() => closedBy.length === 1);
+  });
+
+  it('messages the server sends right after READY all reach the client', async () => {
+    const p = await startPair(cleanup, {
+      onChannel: (srv) => {
+        for (let i = 0; i < 50; i++) void srv.send(`early ${i}`);
+      },
+    });
+    // Hold message 2, READY and the first 19 messages, then release them in one burst, so they
+    // arrive in one read while the client is still inside its handshake code.
+    const held: Buffer[] = [];
+    const mitm = await startMitm(cleanup, p.server.url, (m) => {
+      if (m.dir === 'c2s' || m.index > 20) return m.data;
+      held.push(m.data);
+      return m.index === 20 ? held : null;
+    });
+    const ch = await connectSecure({ home: p.clientHome, url: mitm.url, token: p.server.token, serverKey: p.server.publicKey });
+    const got: string[] = [];
+    ch.onMessage((m) => {
+      got.push(m.toString());
+    });
+    await until(() => got.length === 50);
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `early ${i}`));
+    await ch.close();
   });
 
   it('stopping the server ends its sessions with an authenticated close, not a cut', async () => {

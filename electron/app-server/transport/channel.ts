@@ -155,6 +155,8 @@ export class SecureChannel extends EventEmitter {
       this.keepalive.unref();
     }
     for (const m of init.pending ?? []) this.onWire(m, true);
+    // The handshake reader may have paused the socket while messages piled up; ours now.
+    if (this.ws.isPaused && !this.paused) this.ws.resume();
   }
 
   /** Delivers messages one at a time, in order; a returned promise holds the next one back. */

@@ -35,12 +35,22 @@ class MessageReader {
       const w = this.waiter;
       this.waiter = null;
       w.res(data);
-    } else if (this.queue.length < 4) this.queue.push(data);
-    else this.fail(new TransportError('handshake-failed', 'The peer sent more messages than the handshake has.'));
+      return;
+    }
+    this.queue.push(data);
+    if (this.queue.length <= 4) return;
+    // A responder never receives more than one message ahead: more is an attack or a bug. An
+    // initiator can: the server may send READY and data in the same TCP segment as message 2,
+    // so stop reading and let the channel take them over.
+    if (this.role === 'responder') this.fail(new TransportError('handshake-failed', 'The peer sent more messages than the handshake has.'));
+    else this.ws.pause();
   };
   private readonly onClose = (code: number, reason: Buffer) => this.fail(closeError(code, reason.toString()));
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly role: 'initiator' | 'responder',
+  ) {
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
     // ws reports protocol violations (oversized frame, bad opcode) as 'error', then closes: the
@@ -144,7 +154,7 @@ export class ReplayGuard {
 
 /** Runs the responder side on an open WebSocket; resolves with a channel the server has accepted. */
 export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<SecureChannel> {
-  const reader = new MessageReader(ws);
+  const reader = new MessageReader(ws, 'responder');
   const refuse = (code: number, reason: string, err: TransportError): never => {
     reader.fail(err);
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -235,7 +245,7 @@ export interface InitiateOptions {
 
 /** Runs the initiator side; resolves once the server sent READY. */
 export async function initiateSecure(ws: WebSocket, opts: InitiateOptions): Promise<SecureChannel> {
-  const reader = new MessageReader(ws);
+  const reader = new MessageReader(ws, 'initiator');
   const hostId = opts.serverKey ? hostIdFor(opts.serverKey) : opts.hostId;
   if (!hostId) throw new TransportError('config', 'First contact (no pinned server key) needs the server host id.', 'Use the URL and host id that `baton serve` printed.');
   if (opts.serverKey && opts.hostId && opts.hostId !== hostId) {
