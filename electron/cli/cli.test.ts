@@ -8,7 +8,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -23,10 +23,13 @@ const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-cli-')));
-  // The same entry and options as build/build.mjs, into a private file: other engineers may be
-  // rebuilding dist/ at this very moment.
+  // The same entry and options as build/build.mjs (aliases included, so the bundle needs no
+  // add-on), into a private file: other engineers may be rebuilding dist/ at this very moment.
   bundle = path.join(tmp, 'baton.cjs');
+  const aliases = path.join(root, 'electron/app-server/transport/bundle-alias.mjs');
+  const alias = existsSync(aliases) ? ((await import(pathToFileURL(aliases).href)) as { transportAliases: Record<string, string> }).transportAliases : {};
   await build({
+    alias,
     entryPoints: [path.join(root, 'electron/cli/main.ts')],
     outfile: bundle,
     bundle: true,
@@ -364,6 +367,23 @@ describe('baton serve and the CLI talking to it', () => {
     await exited;
     expect(child.exitCode).toBe(0);
     expect(existsSync(path.join(env.home, 'server.json'))).toBe(false);
+  });
+
+  it('Ctrl-C on an embedded thread send --wait stops the turn and its command', async () => {
+    const env = newEnv('sigint');
+    batonJson(env, ['project', 'add', env.repo, '--name', 'demo']);
+    const t = batonJson(env, ['thread', 'new', '--project', 'demo', '--approval', 'never']);
+    const send = spawn(process.execPath, [bundle, 'thread', 'send', t.id, '$ sleep 30', '--wait'], { env: { ...process.env, BATON_HOME: env.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(send);
+    await until(() => processesIn(env.repo).some((pid) => cmdline(pid).startsWith('sleep')), 'sleep to run');
+    const exited = new Promise((r) => send.once('exit', r));
+    send.kill('SIGINT');
+    await exited;
+    expect(send.exitCode).toBe(1);
+    expect(processesIn(env.repo)).toEqual([]);
+    const shown = batonJson(env, ['thread', 'show', t.id]);
+    expect(shown.status).toBe('idle');
+    expect(shown.items.at(-1)).toMatchObject({ type: 'turn_interrupted', reason: 'Interrupted by the user.' });
   });
 
   it('thread send --wait says so when the server dies under it', async () => {

@@ -86,6 +86,7 @@ async function send(s: Session, ref: string, message: string, opts: { wait?: boo
   let finish: (c: Completed) => void = () => undefined;
   const done = new Promise<Completed>((r) => (finish = r));
   let refusedByPolicy: string | null = null;
+  const stopListening: Array<() => void> = [];
   const say = (line: string) => {
     if (!opts.json) process.stdout.write(line.replace(/\n?$/, '\n'));
   };
@@ -133,6 +134,13 @@ async function send(s: Session, ref: string, message: string, opts: { wait?: boo
       return ExitCode.ok;
     }
     current = started;
+    // Ctrl-C while waiting stops the turn (its commands are killed) rather than orphaning it.
+    const onSigint = () => {
+      process.stderr.write('baton: interrupting the turn…\n');
+      void client.call('turn/interrupt', { thread: started.threadId }).catch(() => undefined);
+    };
+    process.on('SIGINT', onSigint);
+    stopListening.push(() => process.off('SIGINT', onSigint));
     for (const item of byTurn.get(started.turnId) ?? []) await onItem(item);
     const early = completed.get(started.turnId);
     if (early) finish(early);
@@ -154,6 +162,7 @@ async function send(s: Session, ref: string, message: string, opts: { wait?: boo
     offAdded();
     offUpdated();
     offCompleted();
+    for (const f of stopListening) f();
   }
 }
 
