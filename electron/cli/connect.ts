@@ -12,6 +12,8 @@ import { readLiveServerInfo } from '../app-server/server/serverInfo';
 import { SERVER_VERSION } from '../app-server/server/version';
 import { batonHome, homePaths } from '../app-server/storage/home';
 import { CliError } from './output';
+import { openRemoteSession } from './remote/open';
+import { selectedRemote } from './remote/selection';
 
 /** Which methods a session's client knows: the core API, or that plus another contract's. */
 export interface Tables<T extends MethodTable, N extends NotificationTable> {
@@ -30,6 +32,9 @@ export interface Session<T extends MethodTable = Methods, N extends Notification
 }
 
 export async function openSession<T extends MethodTable = Methods, N extends NotificationTable = Notifications>(tables: Tables<T, N> = {}): Promise<Session<T, N>> {
+  // `baton --remote …`: another host's app-server (or this one's, over the secure channel).
+  const remote = selectedRemote();
+  if (remote) return openRemoteSession<T, N>(remote, tables);
   const home = batonHome();
   const info = readLiveServerInfo(homePaths(home).serverInfo);
   if (info) {

@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { SERVER_VERSION } from '../app-server/server/version';
 import { commandGroups } from './commands/index';
+import { globalHelp } from './help/texts';
 import { ExitCode } from './output';
+import { selectRemote } from './remote/selection';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('baton')
@@ -10,7 +12,14 @@ async function main(argv: string[]): Promise<void> {
     .version(SERVER_VERSION, '-V, --version')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`baton: ${str.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (str, write) => write(`baton: ${str.replace(/^error: /, '')}`) })
+    .option('--remote <target>', 'talk to another app-server: ws://127.0.0.1:PORT, wss://HOST:PORT, unix://PATH or a saved host name')
+    .option('--remote-auth-token-env <VAR>', 'send the bearer token from this environment variable')
+    .addHelpText('after', globalHelp)
+    .hook('preAction', (root) => {
+      const o = root.opts<{ remote?: string; remoteAuthTokenEnv?: string }>();
+      selectRemote(o.remote ? { remote: o.remote, ...(o.remoteAuthTokenEnv ? { tokenEnv: o.remoteAuthTokenEnv } : {}) } : null);
+    });
   for (const register of commandGroups) register(program);
   // Subcommands inherit exitOverride only when created after it; make sure of every one.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

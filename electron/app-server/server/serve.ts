@@ -1,11 +1,19 @@
 // `baton serve`: the headless app-server of one BATON_HOME. It listens on a loopback WebSocket
-// (and, with --stdio, also speaks on stdin/stdout for the SSH peer that started it), advertises
+// (token only: for CLIs and SSH forwards on this machine), on the secure channel (Noise over
+// WebSocket with the same token: for `baton --remote`), and with --stdio also speaks on
+// stdin/stdout for the SSH peer that started it. It advertises
 // itself in server.json so CLIs on this host use it instead of writing the logs themselves, and
 // on SIGTERM/SIGINT or end of stdin closes running turns as interrupted before it exits.
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
 import { RpcError } from '../../../shared/rpc/errors';
 import { homePaths } from '../storage/home';
 import { lineConnection } from '../rpc/stdio';
+import { secureChannelConnection } from '../rpc/secureChannel';
 import { listenWebSocket } from '../rpc/websocket';
+import { isAuthorizedClient } from '../transport/key-stores';
+import { loadOrCreateIdentity } from '../transport/identity';
+import { startSecureServer } from '../transport/server';
 import { startAppServer, type AppServerOptions } from './appServer';
 import { newToken, readLiveServerInfo, removeServerInfo, writeServerInfo, type ServerInfo } from './serverInfo';
 import { SERVER_VERSION } from './version';
@@ -14,6 +22,15 @@ export interface ServeOptions extends AppServerOptions {
   host?: string;
   port?: number;
   stdio?: boolean;
+  /** The secure channel's address (default 127.0.0.1, a free port). */
+  secureHost?: string;
+  securePort?: number;
+  /** Required with a non-loopback secureHost (and then `token` must be given). */
+  allowNonLoopback?: boolean;
+  /** Also listen on this Unix socket (mode 0600: the file's permissions are the access control). */
+  socketPath?: string;
+  /** The bearer token for both listeners; default a fresh one per start. */
+  token?: string;
   log: (line: string) => void;
 }
 
@@ -32,11 +49,55 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
   const app = await startAppServer(opts);
   if (app.recovered.length) opts.log(`closed ${app.recovered.length} turn(s) left running by a previous process: ${app.recovered.join(', ')}`);
-  const token = newToken();
+  const token = opts.token ?? newToken();
   const ws = await listenWebSocket({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, token, onConnection: (c) => app.attach(c) });
-  const info: ServerInfo = { pid: process.pid, port: ws.port, url: ws.url, version: SERVER_VERSION, startedAt: new Date().toISOString(), token };
+  const identity = loadOrCreateIdentity(opts.home);
+  let secure;
+  try {
+    secure = await startSecureServer({
+      home: opts.home,
+      identity,
+      host: opts.secureHost ?? '127.0.0.1',
+      port: opts.securePort ?? 0,
+      token,
+      allowNonLoopback: !!opts.allowNonLoopback,
+      // Keys on BATON_HOME/authorized_clients, and this home's own key (a CLI sharing the home holds it).
+      authorizeClient: (key) => key.equals(identity.publicKey) || isAuthorizedClient(opts.home, key),
+      onChannel: (channel) => app.attach(secureChannelConnection(channel)),
+      warn: opts.log,
+    });
+  } catch (e) {
+    await ws.close();
+    await app.close();
+    throw e;
+  }
+  let unix: net.Server | null = null;
+  if (opts.socketPath) {
+    try {
+      unix = await listenUnix(opts.socketPath, (socket) => app.attach(lineConnection(socket, socket)));
+    } catch (e) {
+      await secure.close();
+      await ws.close();
+      await app.close();
+      throw e;
+    }
+  }
+  const info: ServerInfo = {
+    pid: process.pid,
+    port: ws.port,
+    url: ws.url,
+    version: SERVER_VERSION,
+    startedAt: new Date().toISOString(),
+    token,
+    securePort: secure.port,
+    secureUrl: secure.url,
+    noisePublicKey: secure.publicKey.toString('base64'),
+    fingerprint: secure.fingerprint,
+    hostId: secure.hostId,
+    ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+  };
   writeServerInfo(paths.serverInfo, info);
-  opts.log(`baton serve: listening on ${ws.url} (BATON_HOME ${opts.home}, pid ${process.pid})`);
+  opts.log(`baton serve: listening on ${ws.url} (loopback, token) and ${secure.url} (secure channel, ${secure.fingerprint}) (BATON_HOME ${opts.home}, pid ${process.pid})`);
 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -46,6 +107,15 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       removeServerInfo(paths.serverInfo);
       await app.close();
       await ws.close();
+      await secure.close();
+      if (unix) {
+        await new Promise<void>((r) => unix!.close(() => r()));
+        try {
+          unlinkSync(opts.socketPath!);
+        } catch {
+          // Already gone.
+        }
+      }
       resolveDone();
     })());
 
@@ -55,4 +125,29 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     conn.onClose(() => void stop());
   }
   return { info, done, stop };
+}
+
+/** A Unix socket only this user can open: created under umask 077, so there is no window before a chmod. */
+async function listenUnix(file: string, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+  try {
+    // A socket left by a server that was killed: nothing listens (serve() checked server.json).
+    if (lstatSync(file).isSocket()) unlinkSync(file);
+  } catch {
+    // Nothing there.
+  }
+  const server = net.createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    onSocket(socket);
+  });
+  const old = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => reject(new RpcError('conflict', `Cannot listen on the Unix socket ${file}: ${e.message}.`, 'Choose another path with --socket, or remove the file if no server uses it.')));
+      server.listen(file, () => resolve());
+    });
+  } finally {
+    process.umask(old);
+  }
+  chmodSync(file, 0o600);
+  return server;
 }

@@ -14,6 +14,15 @@ export const ServerInfo = z.object({
   startedAt: z.string(),
   /** Bearer token a WebSocket client must present. */
   token: z.string().min(16),
+  /** The secure channel (Noise over WebSocket, same token): what `baton --remote` connects to. */
+  securePort: z.number().int().nonnegative().optional(),
+  secureUrl: z.string().optional(),
+  /** The server's Noise static public key (base64), pinned by clients that read this file. */
+  noisePublicKey: z.string().optional(),
+  fingerprint: z.string().optional(),
+  hostId: z.string().optional(),
+  /** `baton serve --socket PATH`: JSON-RPC lines over a 0600 Unix socket. */
+  socketPath: z.string().optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 

@@ -1,8 +1,10 @@
 // Every command group of `baton`, one registration line each.
 import type { CommandGroup } from '../command';
 import { registerApprove } from './approve';
+import { registerArchive } from './archive';
+import { registerIdentity } from './identity';
 import { registerProject } from './project';
 import { registerServe } from './serve';
 import { registerThread } from './thread';
 
-export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerApprove];
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerIdentity];
