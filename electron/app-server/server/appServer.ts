@@ -4,6 +4,7 @@
 // with `attach`; nothing here knows whether a connection is a socket, a pipe or a channel.
 import { PROTOCOL_VERSION, MAX_MESSAGE_BYTES } from '../../../shared/contracts/rpc';
 import type { AgentSettings } from '../../../shared/contracts/thread';
+import { probeSandbox } from '../agent/sandbox';
 import type { Agent } from '../agent/types';
 import { ProjectStore } from '../projects/projectStore';
 import { createRpcServer, type Handlers, type MessageConnection, type RpcServer } from '../rpc/dispatcher';
@@ -19,7 +20,7 @@ export interface AppServerOptions {
   /** How this host names itself in threads it owns (default `local`). */
   hostId?: string;
   createAgent: (settings: AgentSettings) => Agent;
-  /** Whether `workspace-write` is enforced here (reported in `initialize`). */
+  /** Whether `workspace-write` is enforced here (reported in `initialize`); default: the agent runtime's probe. */
   sandboxEnforced?: boolean;
   onError?: (e: unknown) => void;
   /** Default: every extension in ./extensions.ts. */
@@ -51,7 +52,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
       serverVersion: SERVER_VERSION,
       protocolVersion: PROTOCOL_VERSION,
       hostId,
-      capabilities: { providers: ['offline', 'openai-compatible'], sandbox: opts.sandboxEnforced ?? false, maxMessageBytes: MAX_MESSAGE_BYTES },
+      capabilities: { providers: ['offline', 'openai-compatible'], sandbox: opts.sandboxEnforced ?? probeSandbox().enforced, maxMessageBytes: MAX_MESSAGE_BYTES },
     }),
     'project/add': async (p) => ({ project: await projects.add(p.path, p.name) }),
     'project/list': () => ({ projects: projects.list() }),
