@@ -168,6 +168,16 @@ export const handoffMethods = {
     z.object({ operationId: OperationId }),
     z.object({ operationId: OperationId, cancelled: z.boolean(), stage: HandoffStage }),
   ),
+  /**
+   * Host to host: one peer message (below) delivered over a JSON-RPC connection, for paths where
+   * the other app-server is reached through an RPC client (the desktop relaying, a forward).
+   * `payload` is the part bytes, base64.
+   */
+  'handoff/peer': method(
+    'handoff/peer',
+    z.object({ request: z.lazy(() => PeerRequest), payload: z.string().max(8 * 1024 * 1024).optional() }),
+    z.object({ response: z.lazy(() => PeerResponse) }),
+  ),
 } as const;
 
 export const handoffNotifications = {
