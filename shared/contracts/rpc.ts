@@ -169,7 +169,11 @@ export const methods = {
   'thread/list': method(
     'thread/list',
     z.object({ project: z.string().optional(), includeArchived: z.boolean().optional() }).optional(),
-    z.object({ threads: z.array(ThreadSummary) }),
+    z.object({
+      threads: z.array(ThreadSummary),
+      /** Threads whose log could not be read (a corrupt line): each with the error naming file and line. */
+      unreadable: z.array(z.object({ threadId: ThreadId, message: z.string() })).optional(),
+    }),
   ),
   'thread/read': method(
     'thread/read',

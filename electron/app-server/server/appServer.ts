@@ -58,7 +58,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
     'project/list': () => ({ projects: projects.list() }),
     'project/remove': (p) => ({ removed: projects.remove(p.project) }),
     'thread/start': async (p) => ({ thread: await threads.start(p) }),
-    'thread/list': (p) => ({ threads: threads.list(p) }),
+    'thread/list': (p) => threads.listWithProblems(p),
     'thread/read': (p) => threads.read(p),
     'thread/fork': async (p) => ({ thread: await threads.fork(p) }),
     'thread/archive': async (p) => ({ thread: await threads.archive(p) }),

@@ -100,6 +100,11 @@ describe('ThreadStore', () => {
     const before = readFileSync(file);
 
     const b = new ThreadStore(home);
+    await b.create([created('t2', 'healthy')]);
+    // The list still shows every other thread, and says which one is damaged and where.
+    const listed = b.listWithProblems();
+    expect(listed.rows.map((r) => r.meta.id)).toEqual(['t2']);
+    expect(listed.unreadable).toEqual([{ threadId: 't1', message: expect.stringContaining(`${file}:2 is corrupt`) }]);
     await expect(b.read('t1')).rejects.toThrow(StorageCorruptError);
     await expect(b.read('t1')).rejects.toThrow(`${file}:2 is corrupt`);
     await expect(b.append('t1', () => [msg('i3', 'x')], { epoch: 0 })).rejects.toThrow(StorageCorruptError);

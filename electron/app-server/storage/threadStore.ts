@@ -143,10 +143,19 @@ export class ThreadStore {
     });
   }
 
-  /** The thread list: the index, with entries refreshed from any log that changed since it was written. */
+  /**
+   * The thread list: the index, with entries refreshed from any log that changed since it was
+   * written. A log that cannot be read is left out of `rows` and reported in `unreadable`: one
+   * damaged thread must not hide all the others.
+   */
   list(): ThreadSummaryRow[] {
+    return this.listWithProblems().rows;
+  }
+
+  listWithProblems(): { rows: ThreadSummaryRow[]; unreadable: Array<{ threadId: string; message: string }> } {
     const index = this.loadIndex();
     const rows: ThreadSummaryRow[] = [];
+    const unreadable: Array<{ threadId: string; message: string }> = [];
     let dirty = false;
     for (const name of readdirSync(this.paths.threads)) {
       if (!name.endsWith('.jsonl')) continue;
@@ -165,7 +174,13 @@ export class ThreadStore {
       let entry = index.threads[id];
       if (!entry || entry.size !== size) {
         // Stale or missing: the log is the truth, the index only a cache of it.
-        const t = reduceThread(readLog(this.logFile(id)).events);
+        let t: Thread;
+        try {
+          t = reduceThread(readLog(this.logFile(id)).events);
+        } catch (e) {
+          unreadable.push({ threadId: id, message: e instanceof Error ? e.message : String(e) });
+          continue;
+        }
         entry = { meta: metaOf(t), preview: previewOf(t.items), size };
         index.threads[id] = entry;
         dirty = true;
@@ -173,7 +188,7 @@ export class ThreadStore {
       rows.push({ meta: entry.meta, preview: entry.preview });
     }
     if (dirty) this.writeIndex(index);
-    return rows.sort((a, b) => (a.meta.updatedAt < b.meta.updatedAt ? 1 : -1));
+    return { rows: rows.sort((a, b) => (a.meta.updatedAt < b.meta.updatedAt ? 1 : -1)), unreadable };
   }
 
   /**

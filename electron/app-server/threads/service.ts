@@ -110,13 +110,21 @@ export class ThreadService {
   }
 
   list(p: MethodParamsParsed<'thread/list'>): ThreadSummary[] {
-    let rows = this.store.list();
+    return this.listWithProblems(p).threads;
+  }
+
+  listWithProblems(p: MethodParamsParsed<'thread/list'>): MethodResult<'thread/list'> {
+    const listed = this.store.listWithProblems();
+    let rows = listed.rows;
     if (!p?.includeArchived) rows = rows.filter((r) => !r.meta.archived);
     if (p?.project) {
       const ref = p.project;
       rows = rows.filter((r) => r.meta.project.id === ref || r.meta.project.name === ref);
     }
-    return rows.map((r) => ({ ...r.meta, preview: r.preview }));
+    return {
+      threads: rows.map((r) => ({ ...r.meta, preview: r.preview })),
+      ...(listed.unreadable.length ? { unreadable: listed.unreadable } : {}),
+    };
   }
 
   /** A thread id from an id, a unique id prefix or an exact title. */

@@ -61,7 +61,8 @@ export function registerThread(program: Command): void {
   withJson(thread.command('list').description('list the threads on this host').option('--project <name>', 'only this project').option('--all', 'include archived threads')).action(
     (opts: { project?: string; all?: boolean; json?: boolean }) =>
       runWithSession(opts, async ({ client }) => {
-        const { threads } = await client.call('thread/list', { ...(opts.project ? { project: opts.project } : {}), includeArchived: !!opts.all });
+        const { threads, unreadable } = await client.call('thread/list', { ...(opts.project ? { project: opts.project } : {}), includeArchived: !!opts.all });
+        for (const u of unreadable ?? []) process.stderr.write(`baton: thread ${u.threadId} cannot be read: ${u.message}\n`);
         printResult(opts, threads, () => formatThreadList(threads));
       }),
   );
