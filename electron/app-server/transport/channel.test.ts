@@ -75,6 +75,22 @@ describe('SecureChannel over a real server', () => {
     expect(readFileSync(path.join(p.clientHome, 'known_servers'), 'utf8')).toBe(known);
   });
 
+  it('with enrollment on, first contact with the token adds the client key (XX only)', async () => {
+    const warnings: string[] = [];
+    const p = await startPair(cleanup, { enrollClientsWithToken: true, warn: (l) => warnings.push(l) });
+    const newcomerHome = tempHome(cleanup);
+    const newcomer = loadOrCreateIdentity(newcomerHome);
+    // IK with an unknown key is never enrolled: it had no chance to check the server key first.
+    await expect(connectSecure({ home: tempHome(cleanup), identity: newcomer, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey })).rejects.toMatchObject({ code: 'client-not-authorized' });
+    const ch = await connectSecure({ home: newcomerHome, url: p.server.url, token: p.server.token });
+    await ch.close();
+    expect(readFileSync(path.join(p.serverHome, 'authorized_clients'), 'utf8')).toContain(newcomer.publicKey.toString('base64'));
+    expect(warnings.join('\n')).toMatch(/Enrolled a new client key SHA256:/);
+    // From now on it is pinned both ways: IK works.
+    const again = await connectSecure({ home: newcomerHome, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey });
+    await again.close();
+  });
+
   it('refuses a missing or wrong bearer token with 401 before any Noise byte', async () => {
     const p = await startPair(cleanup);
     for (const token of [undefined, 'wrong-token-wrong-token', p.server.token + 'x']) {

@@ -18,7 +18,7 @@ export {
 export { SecureChannel, type ChannelLimits, type CloseInfo, type MessageHandler } from './channel.js';
 export { startSecureServer, type SecureServer, type SecureServerOptions } from './server.js';
 export { connectSecure, checkClientUrl, type ConnectOptions } from './client.js';
-export { acceptSecure, initiateSecure, ReplayGuard } from './session.js';
+export { acceptSecure, initiateSecure, ReplayGuard, type AuthorizeClient } from './session.js';
 export { startRelay, type Relay, type RelayLimits, type RelayOptions } from './relay.js';
 export { connectViaRelay, listenViaRelay, type RelayConnectOptions, type RelayListener, type RelayListenerOptions } from './relay-client.js';
 export { PROTOCOL_VERSION } from './prologue.js';

@@ -8,7 +8,7 @@ import { TransportError } from './errors.js';
 import { hostIdFor, loadOrCreateIdentity, type StaticKeypair } from './identity.js';
 import { isAuthorizedClient } from './key-stores.js';
 import { RELAY_CONNECT_PATH, RELAY_LISTEN_PATH, RELAY_PAIRED } from './relay.js';
-import { acceptSecure, ReplayGuard } from './session.js';
+import { acceptSecure, ReplayGuard, type AuthorizeClient } from './session.js';
 
 function relayBase(url: string): string {
   const u = new URL(url);
@@ -21,7 +21,8 @@ export interface RelayListenerOptions {
   home: string;
   onChannel: (channel: SecureChannel) => void;
   identity?: StaticKeypair;
-  authorizeClient?: (publicKey: Buffer) => boolean | Promise<boolean>;
+  /** Default: the key is in BATON_HOME/authorized_clients. No token travels through the relay, so no enrollment. */
+  authorizeClient?: AuthorizeClient;
   allowXX?: boolean;
   /** Registrations kept waiting at the relay, so a second client need not wait. Default 2. */
   pending?: number;

@@ -8,9 +8,9 @@ import type { ChannelLimits, SecureChannel } from './channel.js';
 import { MAX_NOISE_MESSAGE } from './cipher-state.js';
 import { TransportError } from './errors.js';
 import { fingerprint, hostIdFor, loadOrCreateIdentity, type StaticKeypair } from './identity.js';
-import { isAuthorizedClient } from './key-stores.js';
+import { addAuthorizedClient, isAuthorizedClient } from './key-stores.js';
 import { isLoopbackHost } from './loopback.js';
-import { acceptSecure, ReplayGuard } from './session.js';
+import { acceptSecure, ReplayGuard, type AuthorizeClient } from './session.js';
 import { checkBearer, generateToken, tokenFromEnv, writeServeToken } from './token.js';
 
 export const HOST_ID_HEADER = 'baton-host-id';
@@ -31,7 +31,12 @@ export interface SecureServerOptions {
   allowNonLoopback?: boolean;
   identity?: StaticKeypair;
   /** Default: the key is in BATON_HOME/authorized_clients (re-read on each connection). */
-  authorizeClient?: (publicKey: Buffer) => boolean | Promise<boolean>;
+  authorizeClient?: AuthorizeClient;
+  /**
+   * First contact without SSH: a client that presented the token and completed XX with a key not
+   * yet listed is added to authorized_clients (the token is then the right to pair). Default false.
+   */
+  enrollClientsWithToken?: boolean;
   /** Allow first contact (XX) from clients without a pinned key. Default true. */
   allowXX?: boolean;
   /** From TCP accept to READY. Default 10 s. */
@@ -77,7 +82,16 @@ export async function startSecureServer(opts: SecureServerOptions): Promise<Secu
   const token = explicitToken ?? generateToken();
   const hostId = hostIdFor(identity.publicKey);
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
-  const authorizeClient = opts.authorizeClient ?? ((k: Buffer) => isAuthorizedClient(opts.home, k));
+  // Every connection reaching the handshake here has passed the token check on its upgrade.
+  const authorizeClient: AuthorizeClient =
+    opts.authorizeClient ??
+    ((key, { pattern }) => {
+      if (isAuthorizedClient(opts.home, key)) return true;
+      if (!opts.enrollClientsWithToken || pattern !== 'XX') return false;
+      addAuthorizedClient(opts.home, key, `enrolled-with-token-${new Date().toISOString().slice(0, 10)}`);
+      warn(`Enrolled a new client key ${fingerprint(key)} (first contact with the token); remove it from authorized_clients to revoke.`);
+      return true;
+    });
   const replayGuard = opts.replayGuard ?? new ReplayGuard();
   const channels = new Set<SecureChannel>();
 

@@ -123,10 +123,12 @@ function handshakeTimestamp(): Buffer {
 
 // ---------------------------------------------------------------- server (responder)
 
+export type AuthorizeClient = (publicKey: Buffer, handshake: { pattern: Pattern }) => boolean | Promise<boolean>;
+
 export interface AcceptOptions {
   identity: StaticKeypair;
   /** Decides whether a client key may connect; called before message 2 in IK, after 3 in XX. */
-  authorizeClient: (publicKey: Buffer) => boolean | Promise<boolean>;
+  authorizeClient: AuthorizeClient;
   /** Shared across connections: last IK timestamp per client key (see ReplayGuard). */
   replayGuard: ReplayGuard;
   allowXX?: boolean;
@@ -164,9 +166,9 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
   const prologue = buildPrologue(hostIdFor(opts.identity.publicKey), opts.protocolVersion ?? PROTOCOL_VERSION);
   // The allow-list may be unreadable (bad mode, bad line): that is the server's fault, so the
   // client gets 1011 and the operator gets the error with its hint.
-  const authorized = async (key: Buffer) => {
+  const authorized = async (key: Buffer, pattern: Pattern) => {
     try {
-      return await opts.authorizeClient(key);
+      return await opts.authorizeClient(key, { pattern });
     } catch (e) {
       reader.fail(e as TransportError);
       if (ws.readyState === ws.OPEN) ws.close(1011, 'server cannot read its authorized_clients');
@@ -191,7 +193,7 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
       const client = hs.remoteStatic!;
       if (payload.length !== TIMESTAMP_LEN) return refuse(WsClose.handshakeFailed, 'bad message 1 payload', new TransportError('handshake-failed', 'IK message 1 must carry an 8-byte timestamp.'));
       // Authorize before message 2: an unknown key learns nothing about this server beyond the refusal.
-      if (!(await authorized(client))) {
+      if (!(await authorized(client, 'IK'))) {
         return refuse(WsClose.clientNotAuthorized, 'client key not authorized', new TransportError('client-not-authorized', 'A client key that is not on the allow-list tried to connect.'));
       }
       if (!opts.replayGuard.accept(client, payload.readBigUInt64BE(0))) {
@@ -210,7 +212,7 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
       if (payload.length !== 0) return refuse(WsClose.handshakeFailed, 'bad message 3', new TransportError('handshake-failed', 'XX message 3 must have an empty payload.'));
     }
     const keys = hs.split();
-    if (pattern === 'XX' && !(await authorized(keys.remoteStatic))) {
+    if (pattern === 'XX' && !(await authorized(keys.remoteStatic, 'XX'))) {
       // The client already holds transport keys: tell it why, authenticated, then close.
       ws.send(keys.send.encrypt(encodeFrame({ type: 'close', rekey: false, code: CloseCode.clientNotAuthorized, reason: 'client key not authorized' })));
       return refuse(WsClose.clientNotAuthorized, 'client key not authorized', new TransportError('client-not-authorized', 'A client key that is not on the allow-list completed XX.'));
