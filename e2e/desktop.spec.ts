@@ -101,7 +101,57 @@ test('project, host, thread, a turn with an approval, and the run-location picke
   await expect(transcript.getByLabel('Output of echo hello')).toHaveText(/hello/);
   await expect(transcript).toContainText('exit 0');
   await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled();
+
+  // A second turn with a plan, a file write and a command: the plan keeps its history, the file
+  // change shows its diff. Every approval is answered as it comes (one at a time).
+  await page.getByLabel('Message').fill(
+    ['plan: [~] greet; [ ] write notes', '$ echo second', '```write notes.md', '# Notes', 'handed over with the thread', '```', 'plan: [x] greet; [x] write notes'].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect
+    .poll(
+      async () => {
+        const approve = transcript.getByRole('button', { name: 'Approve' });
+        if ((await approve.count()) > 0) {
+          await approve.first().click();
+          return 'answered one';
+        }
+        const done = await transcript.getByText('notes.md').count();
+        return done > 0 && (await page.getByRole('button', { name: 'Stop' }).isDisabled()) ? 'done' : 'working';
+      },
+      { timeout: 30_000, intervals: [200] },
+    )
+    .toBe('done');
+  await expect(transcript.getByLabel('Output of echo second')).toHaveText(/second/);
+  const plan = page.getByRole('region', { name: 'Plan' });
+  await expect(plan).toContainText('write notes');
+  await plan.getByRole('button', { name: /History/ }).click();
+  // The earlier version of the plan (the current one is shown above it).
+  await expect(plan.getByRole('list', { name: 'Plan history' }).locator(':scope > li')).toHaveCount(1);
+  await plan.getByRole('button', { name: 'Hide history' }).click();
+  await expect(transcript.getByLabel('Diff')).toContainText('+handed over with the thread');
+  await transcript.focus();
+  await page.keyboard.press('End');
+  await expect(transcript.getByText('Done:').last()).toBeVisible();
+  await page.getByLabel('Message').focus();
   await shot(page, 'thread-view');
+
+  // Stop: a long command is interrupted and the turn says so.
+  await page.getByLabel('Message').fill('$ sleep 30');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await transcript.getByRole('button', { name: 'Approve' }).last().click();
+  await expect(transcript.getByText('running…')).toBeVisible();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(transcript.getByText(/Turn interrupted/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled();
+
+  // Keyboard: the command palette reaches every page.
+  await page.keyboard.press('Control+k');
+  await page.getByRole('combobox', { name: 'Command' }).fill('connections');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Connections' })).toBeVisible();
+  await page.getByRole('navigation').getByRole('button', { name: /Say hello/ }).click();
+
 
   // The footer picker: This computer is where it runs; gpu-box is greyed with its reason.
   await page.getByRole('button', { name: 'Run location: This computer' }).click();

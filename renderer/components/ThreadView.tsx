@@ -72,15 +72,16 @@ function PlanPanel({ thread }: { thread: Thread }) {
         <strong>Plan</strong>
         {thread.planHistory.length > 1 && (
           <button type="button" className="small-button" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
-            {showHistory ? 'Hide history' : `History (${thread.planHistory.length})`}
+            {showHistory ? 'Hide history' : `History (${thread.planHistory.length - 1})`}
           </button>
         )}
       </div>
       <PlanSteps steps={latest.plan.steps} />
       {showHistory && (
+        // Earlier versions, newest first: the current plan is the one above.
         <ol className="plan-history" aria-label="Plan history">
           {thread.planHistory
-            .slice()
+            .slice(0, -1)
             .reverse()
             .map((v) => (
               <li key={v.revision}>

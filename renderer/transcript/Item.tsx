@@ -95,7 +95,7 @@ function FileChangeItem({ item }: { item: Extract<TranscriptItem, { type: 'file_
 export function Diff({ text }: { text: string }) {
   return (
     <pre className="diff" aria-label="Diff">
-      {text.split('\n').map((line, i) => {
+      {text.replace(/\n$/, '').split('\n').map((line, i) => {
         const cls = line.startsWith('+++') || line.startsWith('---') ? 'meta' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
         return (
           <span key={i} className={cls}>
