@@ -217,6 +217,8 @@ export async function acceptSecure(ws: WebSocket, opts: AcceptOptions): Promise<
       ws.send(keys.send.encrypt(encodeFrame({ type: 'close', rekey: false, code: CloseCode.clientNotAuthorized, reason: 'client key not authorized' })));
       return refuse(WsClose.clientNotAuthorized, 'client key not authorized', new TransportError('client-not-authorized', 'A client key that is not on the allow-list completed XX.'));
     }
+    // The deadline may have passed while we awaited the allow-list: never hand out a dead socket.
+    if (ws.readyState !== ws.OPEN) throw new TransportError('handshake-timeout', 'The connection ended during the handshake.');
     const channel = new SecureChannel({ ws, ...keys, expectReady: false, pending: reader.detach(), limits: opts.limits });
     // READY is the server's word that it accepted this client; the client sends nothing before it.
     ws.send(keys.send.encrypt(encodeFrame({ type: 'ready', rekey: false })));
