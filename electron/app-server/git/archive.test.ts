@@ -61,6 +61,7 @@ describe('exportArchive / importArchive', () => {
 
     const r = await importArchive({ file, repoDir: dest, batonHome, project: 'proj' });
     expect(r.events.equals(events)).toBe(true);
+    expect(r.restore.verification.exact).toBe(true);
     expect(r.manifest).toEqual(exported.manifest);
     expect(gitView(r.restore.worktreePath)).toEqual(gitView(source));
     expect(visibleFiles(r.restore.worktreePath)).toEqual(visibleFiles(source));

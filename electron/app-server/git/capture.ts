@@ -13,7 +13,7 @@ import { ThreadId } from '../../../shared/contracts/thread';
 import { pathProblem } from '../../../shared/git/paths';
 import { GitError } from './git';
 import { GitStateError } from './errors';
-import { assertNoOperationInProgress, repoPaths } from './repo';
+import { assertNoOperationInProgress, repoPaths, type RepoPaths } from './repo';
 import { deleteRef, headBranch, listRefs, resolveCommit, updateRef, upstreamOf } from './refs';
 import { addAll, addForce, commitTree, listIgnored, listIndexPaths, lsTree, writeTree } from './trees';
 
@@ -67,6 +67,64 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
     if (problem) throw new GitStateError('unsafe-path', `Extra path "${p}" cannot be carried: ${problem}.`, 'List extra paths relative to the project root, without "..".');
   }
 
+  const trees = await readTrees(paths, opts.extraPaths ?? []);
+  const { indexTree, worktreeTree } = trees;
+  const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
+  const worktreeCommit = await commitTree(top, worktreeTree, [head, indexCommit], `baton snapshot ${snapshotId} of thread ${opts.thread}`, now);
+  const ref = snapshotRef(opts.thread, snapshotId, opts.namespace);
+  await updateRef(top, ref, worktreeCommit, '', `baton: capture ${snapshotId}`);
+
+  return SnapshotManifest.parse({
+    version: 1,
+    thread: opts.thread,
+    snapshotId,
+    createdAt: now.toISOString(),
+    head: { commit: head, branch, upstream },
+    indexCommit,
+    indexTree,
+    worktreeCommit,
+    worktreeTree,
+    ref,
+    ignored: trees.ignored.slice(0, MAX_IGNORED_LISTED),
+    ignoredTruncated: trees.ignored.length > MAX_IGNORED_LISTED,
+    extraPaths: trees.extraPaths,
+    intentToAdd: trees.intentToAdd,
+  });
+}
+
+/** The thread's snapshots (and restore's backups) kept in this repository, oldest id first. */
+export async function listSnapshots(repoDir: string, thread: string): Promise<{ ref: string; commit: string }[]> {
+  const refs = [...(await listRefs(repoDir, `refs/baton/snapshots/${thread}/`)), ...(await listRefs(repoDir, `refs/baton/backups/${thread}/`))];
+  return refs.map((r) => ({ ref: r.ref, commit: r.oid }));
+}
+
+/**
+ * Lets a snapshot go (after a handoff committed, or when the user discards it): its objects
+ * become unreachable and `git gc` collects them in its own time.
+ */
+export async function deleteSnapshot(repoDir: string, ref: string): Promise<void> {
+  if (!/^refs\/baton\/(snapshots|backups|incoming)\//.test(ref)) {
+    throw new GitStateError('manifest-invalid', `${ref} is not a Baton snapshot ref.`, 'Pass a ref under refs/baton/snapshots/, refs/baton/backups/ or refs/baton/incoming/.');
+  }
+  await deleteRef(repoDir, ref);
+}
+
+export interface WorktreeTrees {
+  indexTree: string;
+  worktreeTree: string;
+  ignored: string[];
+  /** The extra paths that exist and were carried. */
+  extraPaths: string[];
+  intentToAdd: string[];
+}
+
+/**
+ * The index and working trees of a worktree, computed on a copy of its index (even
+ * `git write-tree` may rewrite the index it reads, to cache trees), so nothing of the user's
+ * changes. Capture records them; restore recomputes them to prove its result.
+ */
+export async function readTrees(paths: RepoPaths, extraPaths: string[]): Promise<WorktreeTrees> {
+  const { top } = paths;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'baton-capture-'));
   try {
     const tempIndex = path.join(tmp, 'index');
@@ -87,53 +145,15 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
     const inIndexTree = new Set((await lsTree(top, indexTree)).map((e) => e.path));
     const notInIndexTree = (await listIndexPaths(top, env)).filter((p) => !inIndexTree.has(p));
     await addAll(top, env);
-    const extras = (opts.extraPaths ?? []).filter((p) => existsSync(path.join(top, p)));
+    const extras = extraPaths.filter((p) => existsSync(path.join(top, p)));
     await addForce(top, extras, env);
     const worktreeTree = await writeTree(top, env);
     // An intent-to-add file deleted since cannot be re-added on the destination; it is dropped.
     const inWorktreeTree = new Set((await lsTree(top, worktreeTree)).map((e) => e.path));
     const intentToAdd = notInIndexTree.filter((p) => inWorktreeTree.has(p));
-    const ignoredAll = await listIgnored(top, env);
-
-    const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
-    const worktreeCommit = await commitTree(top, worktreeTree, [head, indexCommit], `baton snapshot ${snapshotId} of thread ${opts.thread}`, now);
-    const ref = snapshotRef(opts.thread, snapshotId, opts.namespace);
-    await updateRef(top, ref, worktreeCommit, '', `baton: capture ${snapshotId}`);
-
-    return SnapshotManifest.parse({
-      version: 1,
-      thread: opts.thread,
-      snapshotId,
-      createdAt: now.toISOString(),
-      head: { commit: head, branch, upstream },
-      indexCommit,
-      indexTree,
-      worktreeCommit,
-      worktreeTree,
-      ref,
-      ignored: ignoredAll.slice(0, MAX_IGNORED_LISTED),
-      ignoredTruncated: ignoredAll.length > MAX_IGNORED_LISTED,
-      extraPaths: extras,
-      intentToAdd,
-    });
+    const ignored = await listIgnored(top, env);
+    return { indexTree, worktreeTree, ignored, extraPaths: extras, intentToAdd };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** The thread's snapshots (and restore's backups) kept in this repository, oldest id first. */
-export async function listSnapshots(repoDir: string, thread: string): Promise<{ ref: string; commit: string }[]> {
-  const refs = [...(await listRefs(repoDir, `refs/baton/snapshots/${thread}/`)), ...(await listRefs(repoDir, `refs/baton/backups/${thread}/`))];
-  return refs.map((r) => ({ ref: r.ref, commit: r.oid }));
-}
-
-/**
- * Lets a snapshot go (after a handoff committed, or when the user discards it): its objects
- * become unreachable and `git gc` collects them in its own time.
- */
-export async function deleteSnapshot(repoDir: string, ref: string): Promise<void> {
-  if (!/^refs\/baton\/(snapshots|backups|incoming)\//.test(ref)) {
-    throw new GitStateError('manifest-invalid', `${ref} is not a Baton snapshot ref.`, 'Pass a ref under refs/baton/snapshots/, refs/baton/backups/ or refs/baton/incoming/.');
-  }
-  await deleteRef(repoDir, ref);
 }

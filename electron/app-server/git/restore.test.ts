@@ -73,6 +73,7 @@ describe('restoreSnapshot', () => {
     expect(r.created).toBe(true);
     expect(r.worktreePath).toBe(worktreePathFor(batonHome, 'proj', 't1'));
     expect(r.placement).toMatchObject({ kind: 'branch', update: 'create' });
+    expect(r.verification).toEqual({ exact: true, differences: [] });
     expect(g(r.worktreePath, 'symbolic-ref', 'HEAD').trim()).toBe('refs/heads/feature');
     expectSameState(source, r.worktreePath);
     // The carried ignored file arrived; other ignored files did not.
@@ -113,6 +114,7 @@ describe('restoreSnapshot', () => {
     const r2 = await restoreSnapshot(opts(dest, batonHome, second.manifest, { setupCommand: 'echo should-not-run' }));
 
     expect(r2.created).toBe(false);
+    expect(r2.verification.exact).toBe(true);
     expect(r2.worktreePath).toBe(r1.worktreePath);
     expect(r2.relation).toBe('fast-forward');
     expect(r2.setup).toBeNull();
@@ -166,6 +168,17 @@ describe('restoreSnapshot', () => {
     expect(r.branch).toBeNull();
     expect(spawnSync('git', ['symbolic-ref', '-q', 'HEAD'], { cwd: r.worktreePath }).status).toBe(1);
     expectSameState(source, r.worktreePath);
+  });
+
+  it('reports, without failing, when this host\'s own excludes hide carried files', async () => {
+    const { source, dest, batonHome } = scenario('excludes');
+    write(dest, '../dest-excludes', 'notes/\n');
+    g(dest, 'config', 'core.excludesFile', path.resolve(dest, '../dest-excludes'));
+    const { manifest } = await transfer(source, dest, 't1');
+    const r = await restoreSnapshot(opts(dest, batonHome, manifest));
+    expect(r.verification.exact).toBe(false);
+    expect(r.verification.differences.join()).toMatch(/core.excludesFile/);
+    expect(readFileSync(path.join(r.worktreePath, 'notes/untracked.txt'), 'utf8')).toBe('untracked\n');
   });
 
   it('fast-forwards an existing local branch that is behind', async () => {

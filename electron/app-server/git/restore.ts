@@ -11,7 +11,7 @@ import { branchRefProblem, shortBranch } from '../../../shared/git/refs';
 import { classifyTip, decidePlacement, type Placement, type TipRelation } from '../../../shared/git/tips';
 import { git } from './git';
 import { GitStateError } from './errors';
-import { captureSnapshot, newSnapshotId } from './capture';
+import { captureSnapshot, newSnapshotId, readTrees } from './capture';
 import { repoPaths, statusPorcelain } from './repo';
 import { deleteRef, headBranch, mergeBase, resolveCommit, setHeadDetached, setHeadToBranch, setUpstream, updateRef } from './refs';
 import { addIntentToAdd, cleanUntracked, readTree } from './trees';
@@ -48,6 +48,7 @@ export interface RestoreResult {
   snapshotRef: string;
   /** The reused worktree's previous uncommitted state, saved before it was replaced. */
   backupRef: string | null;
+  verification: Verification;
   setup: SetupResult | null;
 }
 
@@ -154,6 +155,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
   const undo: (() => Promise<unknown>)[] = [];
   const snapRef = `refs/baton/snapshots/${m.thread}/${m.snapshotId}`;
   let backupRef: string | null = null;
+  let verification: Verification;
   try {
     const existingSnap = await resolveCommit(repo, snapRef);
     if (existingSnap !== m.worktreeCommit) {
@@ -228,6 +230,7 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     await readTree(wtPath, m.indexTree, { update: false });
     await addIntentToAdd(wtPath, m.intentToAdd);
     await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
+    verification = await verify(wtPath, m);
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw e;
@@ -244,6 +247,28 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     recordedBranch: m.head.branch,
     snapshotRef: snapRef,
     backupRef,
+    verification,
     setup,
   };
+}
+
+export interface Verification {
+  /** The worktree, read back the way capture reads it, gives the snapshot's trees and HEAD. */
+  exact: boolean;
+  /** What differs, for the review screen (e.g. files this host's global excludes hide). */
+  differences: string[];
+}
+
+/**
+ * Reads the restored worktree back as capture would. A difference is reported, not fatal: it
+ * comes from this host's own configuration (global excludes, filters), and the files are there.
+ */
+async function verify(wtPath: string, m: SnapshotManifest): Promise<Verification> {
+  const back = await readTrees(await repoPaths(wtPath), m.extraPaths);
+  const differences: string[] = [];
+  if ((await resolveCommit(wtPath, 'HEAD')) !== m.head.commit) differences.push('HEAD is not the snapshot\'s commit');
+  if (back.indexTree !== m.indexTree) differences.push(`the index reads as tree ${back.indexTree}, not ${m.indexTree}`);
+  if (back.worktreeTree !== m.worktreeTree) differences.push(`the files read as tree ${back.worktreeTree}, not ${m.worktreeTree} (check this host's core.excludesFile and filters)`);
+  if (back.intentToAdd.join('\0') !== m.intentToAdd.join('\0')) differences.push('intent-to-add entries differ');
+  return { exact: differences.length === 0, differences };
 }

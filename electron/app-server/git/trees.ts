@@ -16,10 +16,13 @@ export async function addForce(top: string, paths: string[], env: Env): Promise<
   await git(['add', '--force', '--all', '--', ...paths], { cwd: top, env: { ...env, GIT_LITERAL_PATHSPECS: '1' } });
 }
 
-/** Records paths as intent-to-add (`git add -N`) in the worktree's index. */
+/**
+ * Records paths as intent-to-add (`git add -N`) in the worktree's index; forced, because they
+ * were in the source's index even if this host's excludes would ignore them.
+ */
 export async function addIntentToAdd(top: string, paths: string[]): Promise<void> {
   if (paths.length === 0) return;
-  await git(['add', '--intent-to-add', '--', ...paths], { cwd: top, env: { GIT_LITERAL_PATHSPECS: '1' } });
+  await git(['add', '--force', '--intent-to-add', '--', ...paths], { cwd: top, env: { GIT_LITERAL_PATHSPECS: '1' } });
 }
 
 /** Paths in the index (each once, even when unmerged). */
