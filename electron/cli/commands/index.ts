@@ -2,9 +2,12 @@
 import type { CommandGroup } from '../command';
 import { registerApprove } from './approve';
 import { registerArchive } from './archive';
+import { registerHost } from './host';
+import { registerFork } from './fork';
 import { registerIdentity } from './identity';
 import { registerProject } from './project';
+import { registerResume } from './resume';
 import { registerServe } from './serve';
 import { registerThread } from './thread';
 
-export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerIdentity];
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost];
