@@ -7,6 +7,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sshConnections } from './sshConnections';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
+import { execFileSync } from 'node:child_process';
+import { createAgent } from '../../app-server/agent/index';
+import { connectionPair } from '../../app-server/rpc/stdio';
+import { startAppServer } from '../../app-server/server/appServer';
+import { linkOver } from './hostLink';
 import { HostHub } from './hub';
 import { startLocalHost } from './local';
 
@@ -68,6 +73,39 @@ describe('bridge dispatcher', () => {
     if (!r.ok) {
       expect(r.error.code).not.toBe('internal');
       if (r.error.code === 'unavailable') expect(r.error.message).toBe('Handoff is not available in this build yet.');
+    }
+  });
+
+  it('keeps a disconnected host\'s threads listed as offline, and brings them back on reconnect', async () => {
+    const repo = path.join(dir, 'repo');
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'root']);
+    const gpu = await startAppServer({ home: path.join(dir, 'gpu-home'), hostId: 'gpu', createAgent: (s) => createAgent(s) });
+    const connect = () => {
+      const [mine, theirs] = connectionPair();
+      gpu.attach(theirs);
+      return { link: linkOver(mine), cut: () => mine.close() };
+    };
+    try {
+      const first = connect();
+      await hub.attach('gpu', first.link);
+      const project = await call('projects/add', { host: 'gpu', path: repo });
+      if (!project.ok) throw new Error(project.error.message);
+      const started = await call('thread/start', { host: 'gpu', project: (project.result as { project: { id: string } }).project.id, title: 'remote work' });
+      if (!started.ok) throw new Error(started.error.message);
+      const id = (started.result as { thread: { id: string } }).thread.id;
+      expect(await call('threads/list', {})).toMatchObject({ ok: true, result: { threads: [{ id, host: 'gpu', title: 'remote work', online: true }] } });
+
+      first.cut();
+      expect(await call('threads/list', {})).toMatchObject({ ok: true, result: { threads: [{ id, host: 'gpu', title: 'remote work', online: false }] } });
+      expect(await call('thread/read', { host: 'gpu', thread: id })).toMatchObject({ ok: false, error: { code: 'host-offline' } });
+      expect(await call('hosts/list')).toMatchObject({ ok: true, result: { hosts: [{ id: 'local' }, { id: 'gpu', online: false, status: { state: 'error' } }] } });
+
+      await hub.attach('gpu', connect().link);
+      expect(await call('threads/list', {})).toMatchObject({ ok: true, result: { threads: [{ id, online: true }] } });
+      expect(await call('thread/read', { host: 'gpu', thread: id })).toMatchObject({ ok: true, result: { thread: { id, host: 'gpu' } } });
+    } finally {
+      await gpu.close();
     }
   });
 

@@ -92,7 +92,8 @@ export class HostHub {
       latencyMs,
       serverVersion: info.serverVersion,
       protocolVersion: info.protocolVersion,
-      status: state.view.kind === 'local' ? { state: 'connected', hostKeyFingerprint: '' } : state.view.status,
+      // The app-server answers, so the host is connected, whatever the SSH layer said last.
+      status: state.view.status.state === 'connected' ? state.view.status : { state: 'connected', hostKeyFingerprint: state.view.hostKeyFingerprint ?? '' },
     };
     await Promise.all([this.refreshThreads(hostId), this.refreshProjects(hostId)]);
     this.push('host/status', { host: state.view });
