@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadEventBody } from '../../../shared/contracts/events';
 import type { Thread } from '../../../shared/contracts/thread';
+import type { Agent, TurnIO } from '../agent';
 import { g, gitView, isolateGit, makeScenario, removeTree, sourceFingerprint, visibleFiles, write } from '../git/test-repos';
 import { homeOf, Pair } from './harness.test-support';
 import { HandoffFailure } from './peer';
@@ -30,10 +31,10 @@ interface World {
 }
 
 /** A (local) owns a thread in the scenario's source checkout; B (gpu) has the clone as a project. */
-async function world(name: string, opts: { approvalPolicy?: 'untrusted' | 'never'; chunkBytes?: number } = {}): Promise<World> {
+async function world(name: string, opts: { approvalPolicy?: 'untrusted' | 'never'; chunkBytes?: number; agent?: (host: string) => Agent | undefined } = {}): Promise<World> {
   const dir = path.join(root, name);
   const { source, dest } = makeScenario(dir);
-  const pair = new Pair({ local: homeOf(dir, 'local'), gpu: homeOf(dir, 'gpu') }, { chunkBytes: opts.chunkBytes });
+  const pair = new Pair({ local: homeOf(dir, 'local'), gpu: homeOf(dir, 'gpu') }, { chunkBytes: opts.chunkBytes, agent: opts.agent });
   await pair.get('local').projects.add(source, 'app');
   await pair.get('gpu').projects.add(dest, 'app');
   const meta = await pair.get('local').threads.start({ project: 'app', title: 'Fix it', approvalPolicy: opts.approvalPolicy ?? 'untrusted' });
@@ -200,11 +201,30 @@ describe('handoff between two app-servers', () => {
   });
 
   it('refuses a write or tool call from the old epoch after the handoff', async () => {
-    const w = await world('fence', { approvalPolicy: 'never' });
+    // An agent that keeps its TurnIO after being stopped, as a buggy or malicious one would.
+    let leaked: TurnIO | null = null;
+    const leaky: Agent = {
+      async runTurn(ctx) {
+        leaked = ctx.io;
+        await ctx.io.addItem({ id: ctx.newId(), type: 'agent_message', text: 'working', at: ctx.now() });
+        await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+      },
+    };
+    const w = await world('fence', { approvalPolicy: 'never', agent: (h) => (h === 'local' ? leaky : undefined) });
     const A = w.pair.get('local');
     const B = w.pair.get('gpu');
+    await A.threads.startTurn({ thread: w.threadId, input: 'work' });
+    await until('the agent to start', () => leaked);
     const first = await A.handoff.run({ thread: w.threadId, to: 'gpu' });
     expect(first.state).toBe('moved');
+    const io = leaked! as TurnIO;
+    const logA = A.store.readEvents(w.threadId);
+    // The old turn's writes and tool calls (assertOwner runs before every tool call) are refused.
+    await expect(io.addItem({ id: 'late', type: 'agent_message', text: 'still here', at: new Date().toISOString() })).rejects.toMatchObject({ kind: expect.stringMatching(/fenced|conflict/) });
+    await expect(io.appendToItem('late', 'text', 'x')).rejects.toBeTruthy();
+    expect(() => io.assertOwner()).toThrow();
+    expect(A.store.readEvents(w.threadId)).toEqual(logA);
+    expect((await read(w, 'gpu')).items.some((i) => i.id === 'late')).toBe(false);
     // On the source: the tombstone refuses turns and every write of its old epoch.
     await expect(A.threads.startTurn({ thread: w.threadId, input: '$ touch x' })).rejects.toMatchObject({ name: 'FencedError' });
     await expect(A.threads.archive({ thread: w.threadId })).rejects.toMatchObject({ name: 'FencedError' });
@@ -213,6 +233,31 @@ describe('handoff between two app-servers', () => {
     const stale = await B.handoff.handle({ type: 'commit', op: offer.op, newEpoch: 5 }, undefined);
     expect(stale).toMatchObject({ type: 'error' });
     expect((await read(w, 'gpu')).epoch).toBe(1);
+    await w.pair.closeAll();
+  });
+
+  it('aborts, losing nothing, when a write slips into the source after the freeze', async () => {
+    const w = await world('slip', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    w.pair.fault = (req, point, from) => {
+      if (from === 'local' && req.type === 'stage' && point === 'before-delivery') {
+        w.pair.fault = null;
+        // Any writer the thread service does not fence by status (the safety net under it).
+        void A.store.append(w.threadId, () => [{ kind: 'item_added', item: { id: 'slipped', type: 'agent_message', text: 'late', at: new Date().toISOString() } }], { epoch: 0 });
+      }
+    };
+    const s = await A.handoff.run({ thread: w.threadId, to: 'gpu' });
+    expect(s).toMatchObject({ state: 'aborted', error: { code: 'transfer-failed', message: expect.stringContaining('changed while it was being handed off') } });
+    const t = await read(w, 'local');
+    expect(t.status).toBe('idle');
+    expect(t.items.some((i) => i.id === 'slipped')).toBe(true);
+    expect(B.store.exists(w.threadId)).toBe(false);
+    expect(A.handoff.journal.open()).toEqual([]);
+    expect(B.handoff.journal.open()).toEqual([]);
+    // …and the next attempt carries the slipped write along.
+    expect((await A.handoff.run({ thread: w.threadId, to: 'gpu' })).state).toBe('moved');
+    expect((await read(w, 'gpu')).items.some((i) => i.id === 'slipped')).toBe(true);
     await w.pair.closeAll();
   });
 

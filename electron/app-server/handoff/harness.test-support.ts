@@ -5,7 +5,7 @@
 // from its BATON_HOME, which is what a kill -9 and a restart leave.
 import path from 'node:path';
 import type { PeerRequest } from '../../../shared/contracts/handoff';
-import { createAgent } from '../agent';
+import { createAgent, type Agent } from '../agent';
 import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
@@ -32,7 +32,10 @@ export class Pair {
   /** Every request sent, in order (for picking fault points). */
   log: Array<{ from: string; type: PeerRequest['type']; bytes: number }> = [];
 
-  constructor(private readonly homes: Record<string, string>, private readonly opts: { chunkBytes?: number; retries?: number; retryDelayMs?: number } = {}) {
+  constructor(
+    private readonly homes: Record<string, string>,
+    private readonly opts: { chunkBytes?: number; retries?: number; retryDelayMs?: number; agent?: (host: string) => Agent | undefined } = {},
+  ) {
     for (const id of Object.keys(homes)) this.open(id);
   }
 
@@ -45,7 +48,7 @@ export class Pair {
     const home = this.homes[id]!;
     const store = new ThreadStore(home);
     const projects = new ProjectStore(homePaths(home).projects);
-    const threads = new ThreadService({ store, projects, home, hostId: id, createAgent: (s) => createAgent(s, { killGraceMs: 100 }), stopGraceMs: 2_000 });
+    const threads = new ThreadService({ store, projects, home, hostId: id, createAgent: (s) => this.opts.agent?.(id) ?? createAgent(s, { killGraceMs: 100 }), stopGraceMs: 2_000 });
     const others = () => Object.keys(this.homes).filter((h) => h !== id);
     const handoff = new HandoffService({
       home,
