@@ -136,6 +136,7 @@ describe('restoreSnapshot', () => {
     await receivePack(dest, { pack: { bytes: pack.bytes }, size: pack.size, sha256: pack.sha256, snapshot: manifest });
     const r = await restoreSnapshot(opts(dest, batonHome, manifest));
     expect(r.created).toBe(false);
+    expect(r.backupRef).toBeNull(); // it already held this snapshot: nothing to save
     expect(r.relation).toBe('same');
     expectSameState(source, r.worktreePath);
   });

@@ -169,7 +169,10 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
       const head = (await resolveCommit(wtPath, 'HEAD'))!;
       const branch = await headBranch(wtPath);
       let backup = null;
-      if ((await statusPorcelain(wtPath)) !== '') {
+      // Nothing to save when the worktree already holds exactly this snapshot (a repeated restore).
+      const current = await readTrees(await repoPaths(wtPath), m.extraPaths);
+      const already = head === m.head.commit && current.indexTree === m.indexTree && current.worktreeTree === m.worktreeTree;
+      if (!already && (await statusPorcelain(wtPath)) !== '') {
         const b = await captureSnapshot({ cwd: wtPath, thread: m.thread, snapshotId: `before-${newSnapshotId()}`, namespace: 'backups' });
         backupRef = b.ref;
         backup = b;
