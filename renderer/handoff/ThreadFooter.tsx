@@ -73,7 +73,9 @@ export function ThreadFooter({ host, thread, readOnly }: { host: string; thread:
 function LocationMenu({ entries, loading, error, onChoose, onClose }: { entries: PickerEntry[]; loading: boolean; error: string | null; onChoose: (e: PickerEntry) => void; onClose: () => void }) {
   const ref = useRef<HTMLUListElement>(null);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('[role="menuitem"]:not([aria-disabled="true"])')?.focus();
+    // Greyed entries stay focusable (their reason is read out); the first choosable one gets focus.
+    const items = ref.current?.querySelectorAll<HTMLElement>('[role="menuitem"]');
+    (ref.current?.querySelector<HTMLElement>('[role="menuitem"][aria-disabled="false"]') ?? items?.[0])?.focus();
   }, [entries]);
   useEffect(() => {
     const onDoc = (e: MouseEvent) => {
