@@ -130,6 +130,20 @@ describe('relay', () => {
     await until(() => relay.stats().pairs === 0);
   });
 
+  it('closes a registration that speaks before pairing, and one nobody asked for in time', async () => {
+    const relay = await startRelay({ warn: () => {}, limits: { pendingTimeoutMs: 400 } });
+    cleanup.push(() => relay.close());
+    const chatty = await openRaw(`${relay.url}/v1/listen/${'ab'.repeat(16)}`);
+    const chattyClosed = new Promise<number>((res) => chatty.once('close', (c) => res(c)));
+    chatty.send(Buffer.from('hello?'));
+    expect(await chattyClosed).toBe(4002);
+
+    const quiet = await openRaw(`${relay.url}/v1/listen/${'cd'.repeat(16)}`);
+    const quietClosed = new Promise<number>((res) => quiet.once('close', (c) => res(c)));
+    expect(await quietClosed).toBe(4008);
+    await until(() => relay.stats().pending === 0);
+  });
+
   it('a stalled receiver holds back only its own pair, with bounded relay memory', async () => {
     const r = await relayWithServer({ limits: { highWaterMark: 256 * 1024 } });
     // Pair A, raw: the client stops reading, the "server" floods.
