@@ -30,11 +30,16 @@ export function runSetup(
   timeoutMs = 10 * 60_000,
 ): Promise<SetupResult> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd: worktree, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BATON_WORKTREE: worktree } });
+    // Its own process group, so a timeout stops what the script started too (npm, servers).
+    const child = spawn('/bin/sh', ['-c', command], { cwd: worktree, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BATON_WORKTREE: worktree }, detached: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
     }, timeoutMs);
     child.stdout.on('data', (b: Buffer) => onOutput(b.toString('utf8'), 'stdout'));
     child.stderr.on('data', (b: Buffer) => onOutput(b.toString('utf8'), 'stderr'));
