@@ -1,7 +1,7 @@
 // `npm start`: the desktop app when Electron's binary is installed, otherwise browser mode (the
 // same renderer and bridge on 127.0.0.1, URL printed). Runs after `npm run build`.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,14 +9,23 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
+/**
+ * The Electron binary if it is installed, else null. Not `require('electron')`: from Electron 42
+ * on that *downloads* the binary when it is missing, which must never happen on a start (and
+ * cannot work on machines without internet). Same lookup as the package's own index.js.
+ */
 function electronBinary() {
+  let pkgDir;
   try {
-    // The `electron` package exports the binary's path, and throws when it was never downloaded.
-    const p = require('electron');
-    return typeof p === 'string' && existsSync(p) ? p : null;
+    pkgDir = path.dirname(require.resolve('electron/package.json'));
   } catch {
     return null;
   }
+  const pathFile = path.join(pkgDir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const exe = readFileSync(pathFile, 'utf8').trim();
+  const full = process.env.ELECTRON_OVERRIDE_DIST_PATH ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, exe) : path.join(pkgDir, 'dist', exe);
+  return existsSync(full) ? full : null;
 }
 
 const forceWeb = process.argv.includes('--web') || process.env.BATON_BROWSER_MODE === '1';
