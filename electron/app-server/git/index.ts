@@ -23,4 +23,4 @@ export {
 } from './archive';
 export { GitStateError } from './errors';
 export { GitError } from './git';
-export type { SetupResult } from './setup-script';
+export { runSetup, setupCommandFor, type SetupResult } from './setup-script';
