@@ -194,6 +194,25 @@ export const handoffNotifications = {
 export type HandoffProgress = z.infer<(typeof handoffNotifications)['handoff/progress']>;
 
 // ---------------------------------------------------------------------------------------------
+// Agent tools: a controller thread moves *another* thread (same rules, same path as the UI)
+
+export const handoffAgentTools = {
+  handoff_thread: {
+    description:
+      'Hand off another thread (not this one) to a host: its transcript, plan, approvals and Git work move there and it continues. Returns an operation id; follow it with handoff_status.',
+    args: z.object({
+      thread: ThreadRef.describe('Thread id, id prefix or exact title'),
+      destination: HostId.describe('A connected host name, or "local" for This computer'),
+      followUpPrompt: z.string().min(1).max(100_000).optional().describe('Starts a turn with this prompt once the thread has arrived'),
+    }),
+  },
+  handoff_status: {
+    description: 'Progress of a handoff started with handoff_thread.',
+    args: z.object({ operationId: OperationId }),
+  },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
 // Peer messages: source app-server ⇄ destination app-server
 //
 // Requests carry `op`; every request gets exactly one response (or a PeerError). Part bytes

@@ -9,6 +9,7 @@ import type { Thread } from '../../../shared/contracts/thread';
 import type { Agent, TurnIO } from '../agent';
 import { g, gitView, isolateGit, makeScenario, removeTree, sourceFingerprint, visibleFiles, write } from '../git/test-repos';
 import { homeOf, Pair } from './harness.test-support';
+import { handoffAgentToolsFor } from './agentTools';
 import { HandoffFailure } from './peer';
 import { sameEvent } from './threadAccess';
 
@@ -258,6 +259,21 @@ describe('handoff between two app-servers', () => {
     // …and the next attempt carries the slipped write along.
     expect((await A.handoff.run({ thread: w.threadId, to: 'gpu' })).state).toBe('moved');
     expect((await read(w, 'gpu')).items.some((i) => i.id === 'slipped')).toBe(true);
+    await w.pair.closeAll();
+  });
+
+  it('lets a controller thread delegate a handoff with the agent tools, and refuses a thread moving itself', async () => {
+    const w = await world('delegate', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const controller = await A.threads.start({ project: 'app', title: 'controller' });
+    const tools = handoffAgentToolsFor(A.handoff);
+    await expect(tools.handoff_thread(w.threadId, { thread: w.threadId, destination: 'gpu' })).rejects.toMatchObject({ code: 'self-handoff' });
+    await expect(tools.handoff_thread(controller.id, { thread: w.threadId })).rejects.toThrow(/destination/);
+    const { operationId } = await tools.handoff_thread(controller.id, { thread: 'Fix it', destination: 'gpu', followUpPrompt: 'plan: [x] arrived' });
+    await until('the handoff to finish', () => tools.handoff_status({ operationId }).state !== 'running');
+    expect(tools.handoff_status({ operationId })).toMatchObject({ state: 'moved', destination: 'gpu', threadId: w.threadId });
+    expect((await read(w, 'gpu')).host).toBe('gpu');
+    expect((await A.store.read(controller.id)).status).toBe('idle');
     await w.pair.closeAll();
   });
 
