@@ -316,7 +316,9 @@ describe('baton serve and the CLI talking to it', () => {
     const env = newEnv('kill9');
     const first = await startServer(env);
     batonJson(env, ['project', 'add', env.repo, '--name', 'demo']);
-    const t = batonJson(env, ['thread', 'new', '--project', 'demo', '--approval', 'never']);
+    // full-access: no bwrap, whose --die-with-parent would kill the command along with the
+    // server and hide whether the restarted server cleans up after a crash.
+    const t = batonJson(env, ['thread', 'new', '--project', 'demo', '--approval', 'never', '--profile', 'full-access']);
     batonJson(env, ['thread', 'send', t.id, 'plan: [~] wait\n$ echo started && sleep 30']);
     await until(() => processesIn(env.repo).some((pid) => cmdline(pid).startsWith('sleep')), 'sleep to run');
     const before = batonJson(env, ['thread', 'show', t.id]);
@@ -325,12 +327,14 @@ describe('baton serve and the CLI talking to it', () => {
     const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     await exited;
-    // kill -9 gives the server no chance to stop its children; clean up the orphan ourselves.
-    killAllIn(env.repo);
+    // kill -9 gives the server no chance to stop its children: the sleep outlives it…
+    expect(processesIn(env.repo).some((pid) => cmdline(pid).startsWith('sleep'))).toBe(true);
 
     const second = await startServer(env);
     try {
       expect(second.info.pid).not.toBe(first.info.pid);
+      // …until the restarted server closes the turn and kills what the turn left running.
+      await until(() => processesIn(env.repo).length === 0, 'the orphaned sleep to be killed');
       const after = batonJson(env, ['thread', 'show', t.id]);
       expect(after.status).toBe('idle');
       expect(after.activeTurnId).toBeNull();

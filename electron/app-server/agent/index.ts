@@ -12,6 +12,7 @@ import type { Agent, TurnContext } from './types';
 export type { Agent, TurnContext, TurnIO, ApprovalAsk, ApprovalAnswer } from './types';
 export { ProviderError } from './providers/chatStream';
 export { probeSandbox, type SandboxStatus } from './sandbox';
+export { killTurnLeftovers } from './tools/process';
 
 export interface AgentDeps {
   /** Whether commands can be confined here; default: probe bwrap once per process. */

@@ -11,7 +11,7 @@ import { notEnforcedNotice, sandboxedShellArgv, type SandboxStatus } from './san
 import { unifiedDiff } from './tools/diff';
 import { ToolError } from './tools/errors';
 import { displayPath, resolveToolPath } from './tools/paths';
-import { killGroupLeftovers, runProcess } from './tools/process';
+import { killGroupLeftovers, runProcess, TURN_ENV } from './tools/process';
 import { StreamWriter } from './tools/streamWriter';
 import { applyPatchToFiles, parsePatch } from './tools/patch';
 import type { TurnContext } from './types';
@@ -162,7 +162,8 @@ export class ToolRunner {
       result = await runProcess({
         argv,
         cwd: this.ctx.worktree,
-        env: commandEnv(this.opts.settings),
+        // Tagged so that a restarted server can find this command if ours died with -9.
+        env: { ...commandEnv(this.opts.settings), [TURN_ENV]: this.ctx.turnId },
         timeoutMs,
         signal: this.ctx.signal,
         killGraceMs: this.opts.killGraceMs,

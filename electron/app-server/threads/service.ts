@@ -8,6 +8,7 @@ import type { ThreadEventBody } from '../../../shared/contracts/events';
 import type { MethodParamsParsed, MethodResult, ThreadSummary } from '../../../shared/contracts/rpc';
 import type { AgentSettings, ApprovalRule, Thread, ThreadMeta, TranscriptItem } from '../../../shared/contracts/thread';
 import { RpcError } from '../../../shared/rpc/errors';
+import { killTurnLeftovers } from '../agent/tools/process';
 import type { Agent, ApprovalAnswer, ApprovalAsk, TurnContext, TurnIO } from '../agent/types';
 import { resolveThreadSettings } from '../config/settings';
 import { currentBranch } from '../projects/repo';
@@ -385,6 +386,9 @@ export class ThreadService {
   private async closeOrphanTurn(id: string): Promise<boolean> {
     const events = await this.write(id, null, (t) => {
       if (!t.activeTurnId) return [];
+      // Its commands outlived the crashed server; they must be gone before the turn is
+      // recorded as over, or they would go on changing the worktree of an idle thread.
+      killTurnLeftovers(t.activeTurnId);
       return closingEvents(t, t.activeTurnId, 'interrupted', 'The app-server stopped while this turn was running (crash or kill); it was closed when the server started again.');
     });
     return events.length > 0;

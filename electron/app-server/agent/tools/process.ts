@@ -178,3 +178,39 @@ export function processGroupGone(pgid: number): boolean {
   }
   return true;
 }
+
+/**
+ * Every command of a turn carries `BATON_TURN_ID=<turn id>` in its environment. A server killed
+ * with -9 cannot stop its children (they lead their own process groups, by design), so on the
+ * next start the thread service calls this for each turn the crash left open: whatever still
+ * runs with that tag is killed, group and all, before the turn is recorded as interrupted.
+ */
+export const TURN_ENV = 'BATON_TURN_ID';
+
+/** SIGKILLs every process (and its group) tagged with `turnId`; returns the pids found. Linux only (/proc); elsewhere none are found. */
+export function killTurnLeftovers(turnId: string): number[] {
+  if (process.platform !== 'linux' || !turnId) return [];
+  const tag = Buffer.from(`${TURN_ENV}=${turnId}\0`);
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      continue; // exited meanwhile, or not ours to read
+    }
+    // The tag may be the very first variable, so look for it after a NUL or at offset 0.
+    if (!(environ.subarray(0, tag.length).equals(tag) || environ.includes(Buffer.concat([Buffer.from([0]), tag])))) continue;
+    const pid = Number(entry);
+    found.push(pid);
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or gone meanwhile
+      }
+    }
+  }
+  return found;
+}
