@@ -6,8 +6,9 @@ import { registerHost } from './host';
 import { registerFork } from './fork';
 import { registerIdentity } from './identity';
 import { registerProject } from './project';
+import { registerRelay } from './relay';
 import { registerResume } from './resume';
 import { registerServe } from './serve';
 import { registerThread } from './thread';
 
-export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost];
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost, registerRelay];
