@@ -135,6 +135,11 @@ test('project, host, thread, a turn with an approval, and the run-location picke
   await expect(transcript.getByText('Done:').last()).toBeVisible();
   await page.getByLabel('Message').focus();
   await shot(page, 'thread-view');
+  // Dark follows the OS.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(27, 28, 31)');
+  await shot(page, 'thread-view-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Stop: a long command is interrupted and the turn says so.
   await page.getByLabel('Message').fill('$ sleep 30');
