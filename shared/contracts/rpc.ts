@@ -95,7 +95,8 @@ export interface MethodSpec {
 export type MethodTable = Readonly<Record<string, MethodSpec>>;
 export type NotificationTable = Readonly<Record<string, z.ZodType>>;
 
-function method<N extends string, P extends z.ZodType, R extends z.ZodType>(name: N, params: P, result: R) {
+/** Declares one method; other contracts (handoff, archives) build their tables with it too. */
+export function method<N extends string, P extends z.ZodType, R extends z.ZodType>(name: N, params: P, result: R) {
   return { name, params, result } as const;
 }
 
@@ -120,7 +121,7 @@ export const ThreadSummary = ThreadMeta.extend({
 export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
 /** A thread reference: its id, a unique id prefix, or its exact title. */
-const ThreadRef = z.string().min(1).max(512);
+export const ThreadRef = z.string().min(1).max(512);
 
 export const methods = {
   initialize: method(
