@@ -10,7 +10,7 @@ import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { ThreadService } from '../threads/service';
-import { InProcessLink, PeerUnavailableError, type FaultPoint } from './peer';
+import { InProcessLink, PeerUnavailableError, type FaultPoint, type PeerLink } from './peer';
 import { HandoffService } from './service';
 
 export interface Host {
@@ -34,7 +34,14 @@ export class Pair {
 
   constructor(
     private readonly homes: Record<string, string>,
-    private readonly opts: { chunkBytes?: number; retries?: number; retryDelayMs?: number; agent?: (host: string) => Agent | undefined } = {},
+    private readonly opts: {
+      chunkBytes?: number;
+      retries?: number;
+      retryDelayMs?: number;
+      agent?: (host: string) => Agent | undefined;
+      /** Replaces the in-process link between two hosts (e.g. with one over the secure channel). */
+      link?: (from: string, to: string) => PeerLink | undefined;
+    } = {},
   ) {
     for (const id of Object.keys(homes)) this.open(id);
   }
@@ -57,7 +64,7 @@ export class Pair {
       store,
       threads,
       projects,
-      peers: (h) => (this.homes[h] ? this.link(id, h) : null),
+      peers: (h) => (this.homes[h] ? (this.opts.link?.(id, h) ?? this.link(id, h)) : null),
       hosts: () => [id, ...others()],
       chunkBytes: this.opts.chunkBytes,
       retries: this.opts.retries ?? 1,
