@@ -8,6 +8,7 @@ import {
   ApprovalRule,
   HostId,
   Plan,
+  ProjectRef,
   ThreadMeta,
   ThreadStatus,
   TranscriptItem,
@@ -50,7 +51,14 @@ export const ThreadEventBody = z.discriminatedUnion('kind', [
     worktreePath: z.string().optional(),
   }),
   /** Handoff: the thread now belongs to `host` under `epoch` (an incoming thread's first owner event). */
-  z.object({ kind: z.literal('ownership_changed'), host: HostId, newEpoch: z.number().int().nonnegative(), worktreePath: z.string() }),
+  z.object({
+    kind: z.literal('ownership_changed'),
+    host: HostId,
+    newEpoch: z.number().int().nonnegative(),
+    worktreePath: z.string(),
+    /** The new owner's saved project (same identity and subdir; its own id and name there). */
+    project: ProjectRef.optional(),
+  }),
   /** Handoff committed on the source: the thread is a read-only tombstone pointing at `to`. */
   z.object({ kind: z.literal('moved'), to: HostId }),
   z.object({ kind: z.literal('archived'), archived: z.boolean() }),

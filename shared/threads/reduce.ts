@@ -96,6 +96,7 @@ export function applyInPlace(t: Thread, event: ThreadEvent): Thread {
       t.host = event.host;
       t.epoch = event.newEpoch;
       t.worktreePath = event.worktreePath;
+      if (event.project) t.project = event.project;
       t.status = 'idle';
       t.movedTo = undefined;
       t.activeTurnId = null;
