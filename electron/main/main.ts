@@ -10,6 +10,12 @@ import { createMainWindow } from './window';
 // dist/electron-main.cjs sits next to dist/preload.cjs and dist/renderer/.
 const dist = __dirname;
 
+// A failure in one host's background work (a dropped link, a refused reconnect) is shown as that
+// host's status; it must never take the app and every other host's threads down with it.
+process.on('unhandledRejection', (reason) => {
+  console.error('baton: unexpected background error:', reason);
+});
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { offlineView } from './connections';
 import { sshConnections } from './sshConnections';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
 import { execFileSync } from 'node:child_process';
@@ -106,6 +107,26 @@ describe('bridge dispatcher', () => {
       expect(await call('thread/read', { host: 'gpu', thread: id })).toMatchObject({ ok: true, result: { thread: { id, host: 'gpu' } } });
     } finally {
       await gpu.close();
+    }
+  });
+
+  it('a host whose link dies during the handshake shows the reason, and nothing crashes', async () => {
+    const linkListeners: Array<(host: string, link: ReturnType<typeof linkOver> | null) => void> = [];
+    const base = sshConnections({ paths: { batonHome: path.join(dir, 'home2'), sshConfig: path.join(dir, 'none'), knownHosts: path.join(dir, 'kh') }, bundlePath: 'x' });
+    // The SSH side, as far as the hub sees it: it hands over a link that is already dead.
+    const port = { ...base, list: () => [offlineView({ name: 'gpu', target: 'gpu' })], onLink: (l: (typeof linkListeners)[number]) => void linkListeners.push(l) };
+    const hub2 = new HostHub(port);
+    try {
+      const [mine] = connectionPair();
+      const dead = linkOver(mine);
+      mine.close();
+      linkListeners[0]!('gpu', dead);
+      await new Promise((r) => setTimeout(r, 50));
+      const view = hub2.views().find((v) => v.id === 'gpu')!;
+      expect(view.online).toBe(false);
+      expect(createDispatcher(hub2.handlers())).toBeTypeOf('function');
+    } finally {
+      await hub2.close();
     }
   });
 

@@ -46,7 +46,7 @@ export class HostHub {
     connections.onStatus((v) => this.updateView(v));
     connections.onPrompt((p) => this.push('connections/prompt', p));
     connections.onLink((host, link) => {
-      if (link) void this.attach(host, link);
+      if (link) void this.attach(host, link).catch((e: unknown) => this.attachFailed(host, link, e));
       else this.detach(host, 'disconnected');
     });
   }
@@ -78,7 +78,7 @@ export class HostHub {
         if (state.generation !== generation) return;
         const known = state.threads.get(threadId);
         if (known) state.threads.set(threadId, summaryAfterEvent(known, event));
-        else void this.refreshThreads(hostId);
+        else void this.refreshThreads(hostId).catch(() => undefined); // a dropped link re-lists on reconnect
         this.push('thread/event', { host: hostId, threadId, event });
       }),
     ];
@@ -124,6 +124,13 @@ export class HostHub {
       if (e instanceof RpcError && e.kind === 'methodNotFound') throw handoffUnavailable();
       throw e;
     }
+  }
+
+  /** The host's app-server did not complete the handshake: show why, and drop the link. */
+  private attachFailed(hostId: HostId, link: HostLink, e: unknown) {
+    const state = this.hosts.get(hostId);
+    if (state?.link === link) this.detach(hostId, e instanceof Error ? e.message : String(e));
+    void link.close().catch(() => undefined);
   }
 
   /** The host is gone: keep its last known threads, mark everything offline. */

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { startDesktop } from '../bridge/desktop';
 import { startWebServer } from './server';
 
+// A failure in one host's background work (a dropped link, a refused reconnect) is shown as that
+// host's status; it must never take the app and every other host's threads down with it.
+process.on('unhandledRejection', (reason) => {
+  console.error('baton: unexpected background error:', reason);
+});
+
 async function main() {
   const desktop = await startDesktop({ bundlePath: path.join(__dirname, 'baton.cjs') });
   const port = process.env.BATON_WEB_PORT ? Number(process.env.BATON_WEB_PORT) : 0;
