@@ -45,6 +45,8 @@ export const RpcErrorCode = {
   messageTooLarge: -32007,
   notInitialized: -32008,
   ambiguous: -32009,
+  /** The Git state engine refused (diverged branch, mid-rebase, bad archive…); `hint` says what to do. */
+  gitState: -32010,
 } as const;
 export type RpcErrorName = keyof typeof RpcErrorCode;
 

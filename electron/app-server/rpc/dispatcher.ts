@@ -19,6 +19,8 @@ import {
 } from '../../../shared/contracts/rpc';
 import { RpcError } from '../../../shared/rpc/errors';
 import { StorageCorruptError, ThreadLockedError, ThreadNotFoundError } from '../storage/errors';
+import { GitError } from '../git/git';
+import { GitStateError } from '../git/errors';
 
 /** Any message duplex: a WebSocket, a stdio pair, an encrypted channel, an in-process pipe. */
 export interface MessageConnection {
@@ -193,6 +195,10 @@ export function toRpcError(e: unknown, onError?: (e: unknown) => void): RpcError
   if (e instanceof ThreadNotFoundError) return new RpcError('notFound', e.message).toJSON();
   if (e instanceof ThreadLockedError) return new RpcError('conflict', e.message).toJSON();
   if (e instanceof StorageCorruptError) return new RpcError('storageCorrupt', e.message).toJSON();
+  // The git engine's refusals are answers for the user (a diverged branch, a tampered archive),
+  // not bugs: keep their message and hint.
+  if (e instanceof GitStateError) return new RpcError('gitState', e.message, e.hint).toJSON();
+  if (e instanceof GitError) return new RpcError('gitState', e.message, 'Check the repository with `git status` on that host.').toJSON();
   onError?.(e);
   return new RpcError('internalError', `Internal error: ${e instanceof Error ? e.message : String(e)}`, 'This is a bug in Baton; the server log has details.').toJSON();
 }

@@ -32,6 +32,8 @@ export interface AppServer {
   readonly hostId: string;
   readonly threads: ThreadService;
   readonly projects: ProjectStore;
+  /** The thread logs themselves, for extensions that replicate them (handoff, archives). */
+  readonly store: ThreadStore;
   readonly rpc: RpcServer;
   attach(connection: MessageConnection): void;
   /** Turns left running by a crashed process, closed as interrupted at start. */
@@ -79,6 +81,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
     hostId,
     threads,
     projects,
+    store,
     rpc,
     recovered,
     attach: (c) => rpc.attach(c),

@@ -2,8 +2,9 @@
 // extension gets the assembled server and registers its RPC methods (`app.rpc.register`),
 // notifications, and listeners. One line per extension; `baton serve`, the CLI's embedded
 // server and the desktop app all start the same list.
+import { threadArchiveExtension } from '../archive/extension';
 import type { AppServer } from './appServer';
 
 export type AppServerExtension = (app: AppServer) => void | Promise<void>;
 
-export const appServerExtensions: AppServerExtension[] = [];
+export const appServerExtensions: AppServerExtension[] = [threadArchiveExtension];

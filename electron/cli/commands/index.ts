@@ -10,5 +10,6 @@ import { registerRelay } from './relay';
 import { registerResume } from './resume';
 import { registerServe } from './serve';
 import { registerThread } from './thread';
+import { registerTransfer } from './transfer';
 
-export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost, registerRelay];
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerTransfer, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost, registerRelay];
