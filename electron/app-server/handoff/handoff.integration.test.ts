@@ -112,11 +112,9 @@ describe('handoff between two app-servers', () => {
       { path: 'staged-delete.txt', state: 'staged', change: 'deleted' },
     ]));
     expect(review.ignoredLeftBehind).toEqual(expect.arrayContaining(['debug.log', '.env']));
-    const progress: string[] = [];
     const status = await A.handoff.run({ operationId: review.operationId });
     expect(status).toMatchObject({ state: 'moved', stage: 'done' });
     expect(status.bytesTotal).toBeGreaterThan(100_000);
-    void progress;
 
     const tomb = await read(w, 'local');
     const onB = await read(w, 'gpu');
@@ -274,6 +272,22 @@ describe('handoff between two app-servers', () => {
     expect(tools.handoff_status({ operationId })).toMatchObject({ state: 'moved', destination: 'gpu', threadId: w.threadId });
     expect((await read(w, 'gpu')).host).toBe('gpu');
     expect((await A.store.read(controller.id)).status).toBe('idle');
+    await w.pair.closeAll();
+  });
+
+  it('runs only one of two handoffs of the same thread started at once', async () => {
+    const w = await world('twice', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const r1 = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    const r2 = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    // A host reconnecting while both reviews are open must not abort them.
+    await A.handoff.recover();
+    const [s1, s2] = await Promise.all([A.handoff.run({ operationId: r1.operationId }), A.handoff.run({ operationId: r2.operationId })]);
+    expect([s1.state, s2.state].sort()).toEqual(['aborted', 'moved']);
+    expect([s1, s2].find((s) => s.state === 'aborted')!.error?.code).toBe('already-handing-off');
+    expect((await read(w, 'gpu')).status).toBe('idle');
+    expect((await read(w, 'local')).status).toBe('moved');
+    expect(A.handoff.journal.open()).toEqual([]);
     await w.pair.closeAll();
   });
 

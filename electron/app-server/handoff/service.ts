@@ -169,7 +169,7 @@ export class HandoffService {
     // then tombstone (never before the destination holds the thread).
     if (has('record-abort')) this.journal.record(op, 'source', 'aborted', { reason: 'recovered: no commit decision was recorded' });
     if (has('record-commit')) this.journal.record(op, 'source', 'committed', { newEpoch: (data.epoch ?? 0) + 1 });
-    if (has('unfreeze')) await this.threads.unfreeze(data.thread);
+    if (has('unfreeze')) await this.source.unfreeze(op, data.thread);
     if (dest !== 'unreachable' && link) {
       if (has('resend-transfer')) await this.source.transfer(op, this.journal.get(op)!.data as unknown as SourceData);
       if (has('send-commit') || destNeeds('apply')) await call(link, { type: 'commit', op, newEpoch: (data.epoch ?? 0) + 1 });
@@ -200,4 +200,3 @@ export class HandoffService {
   }
 }
 
-export { HandoffFailure };

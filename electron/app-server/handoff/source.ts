@@ -3,7 +3,9 @@
 // tombstone. The one durable decision is the `committed` journal record; before it every
 // failure aborts and gives the thread back, after it every path ends on the destination.
 // Why a two-phase commit with the source deciding: see shared/handoff/recovery.ts.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName } from '../../../shared/contracts/handoff';
 import { PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
@@ -12,9 +14,6 @@ import { classifyTip } from '../../../shared/git/tips';
 import { checkDestination, type CandidateHost } from '../../../shared/handoff/eligibility';
 import { checkHandoffRequest, type Requester } from '../../../shared/handoff/request';
 import { pathsToCheck, reviewWarnings } from '../../../shared/handoff/warnings';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { captureSnapshot } from '../git/capture';
 import { GitStateError } from '../git/errors';
 import { mergeBase, deleteRef } from '../git/refs';
@@ -63,9 +62,12 @@ export class SourceRole {
 
   constructor(private readonly d: SourceDeps) {}
 
-  /** Is this operation being driven by this process right now (recovery must leave it alone)? */
+  /** Operations prepared by this process whose review may still be open. */
+  private readonly reviewing = new Set<string>();
+
+  /** Is this operation being driven, or reviewed, by this process now (recovery must leave it alone)? */
   isRunning(op: string): boolean {
-    return this.ops.has(op);
+    return this.ops.has(op) || this.reviewing.has(op);
   }
 
   async describe(host: string): Promise<CandidateHost> {
@@ -138,6 +140,7 @@ export class SourceRole {
       };
       const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
+      this.reviewing.add(op);
       this.statuses.set(op, this.initialStatus(op, data));
       return review;
     } finally {
@@ -156,6 +159,7 @@ export class SourceRole {
     }
     if (entry.phase !== 'prepared') return Promise.resolve(this.status(op));
     const data = entry.data as unknown as SourceData;
+    this.reviewing.delete(op);
     const running: Running = { status: { ...this.initialStatus(op, data), stage: 'freezing' }, cancel: false, done: null as never };
     this.ops.set(op, running);
     running.done = this.run(op, data, running).finally(() => this.ops.delete(op));
@@ -186,6 +190,7 @@ export class SourceRole {
       throw new HandoffFailure('too-late-to-cancel', `Handoff ${op} is already committed; the thread is moving to ${(entry.data as unknown as SourceData).to}.`, 'Wait for it to finish, then hand the thread back if needed.');
     }
     if (entry.phase === 'aborted') return { cancelled: true, stage: 'aborted' };
+    this.reviewing.delete(op);
     const r = this.ops.get(op);
     if (r) {
       r.cancel = true;
@@ -211,6 +216,8 @@ export class SourceRole {
       // Journal first: if we die between the record and the fence, recovery lifts a fence that
       // may or may not be there (unfreeze is idempotent); the reverse order could leave a
       // thread fenced with no record saying why.
+      const holder = this.fenceHolder(data.thread, op);
+      if (holder) throw new HandoffFailure('already-handing-off', `Thread ${data.thread} is already being handed off (${holder}).`, 'Wait for that handoff to finish, or cancel it.');
       this.d.journal.record(op, 'source', 'frozen');
       const { epoch, revision } = await this.d.threads.freeze(data.thread);
       // Fence before capture: no turn runs and no write lands any more, so the snapshot is final.
@@ -218,7 +225,7 @@ export class SourceRole {
       const manifest = await this.capture(thread);
       this.d.journal.record(op, 'source', 'frozen', { epoch, revision, manifest });
       checkCancel();
-      await this.withRetries(data.to, () => this.transfer(op, { ...data, epoch, revision, manifest }, progress, checkCancel));
+      await this.withRetries(() => this.transfer(op, { ...data, epoch, revision, manifest }, progress, checkCancel));
       checkCancel();
 
       progress('committing');
@@ -254,7 +261,7 @@ export class SourceRole {
     const entry = this.d.journal.get(op)!;
     const data = entry.data as unknown as SourceData;
     if (entry.phase === 'committed') {
-      await this.withRetries(data.to, async () => {
+      await this.withRetries(async () => {
         await call(this.link(data.to), { type: 'commit', op, newEpoch: data.newEpoch! });
       });
       await this.tombstone(op);
@@ -334,7 +341,7 @@ export class SourceRole {
     const data = entry.data as unknown as SourceData;
     if (entry.phase === 'prepared' || entry.phase === 'frozen') this.d.journal.record(op, 'source', 'aborted', { reason: why.message });
     if (this.d.journal.phase(op, 'source') !== 'aborted') return;
-    await this.d.threads.unfreeze(data.thread);
+    await this.unfreeze(op, data.thread);
     try {
       await call(this.link(data.to), { type: 'abort', op, reason: why.message });
       this.d.journal.close(op);
@@ -343,13 +350,32 @@ export class SourceRole {
     }
   }
 
+  /**
+   * Lifts the fence for `op`, unless another operation of the same thread holds it now: only
+   * one operation per thread may be frozen at a time (checked before freezing), and an
+   * operation that never froze must not lift somebody else's fence.
+   */
+  async unfreeze(op: string, thread: string): Promise<void> {
+    if (this.fenceHolder(thread, op)) return;
+    await this.d.threads.unfreeze(thread);
+  }
+
+  /** Another open operation of this thread that is frozen or committed, if any. */
+  private fenceHolder(thread: string, except: string): string | null {
+    const other = this.d.journal
+      .open()
+      .find((e) => e.op !== except && e.side === 'source' && (e.data as { thread?: string }).thread === thread && (e.phase === 'frozen' || e.phase === 'committed'));
+    return other ? other.op : null;
+  }
+
   private link(host: string): PeerLink {
     const link = this.d.peers(host);
     if (!link) throw new PeerUnavailableError(host, 'not connected');
     return link;
   }
 
-  private async withRetries<T>(host: string, f: () => Promise<T>): Promise<T> {
+  /** Runs `f` again after a cut connection (each attempt resumes from the destination's state). */
+  private async withRetries<T>(f: () => Promise<T>): Promise<T> {
     const attempts = (this.d.retries ?? 3) + 1;
     for (let i = 1; ; i++) {
       try {
@@ -357,7 +383,6 @@ export class SourceRole {
       } catch (e) {
         if (!(e instanceof PeerUnavailableError) || i >= attempts) throw e;
         await new Promise((r) => setTimeout(r, (this.d.retryDelayMs ?? 1_000) * i));
-        void host;
       }
     }
   }
