@@ -98,12 +98,14 @@ export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
 /** Questions the SSH layer asks a person while connecting. */
 export const ConnectionPrompt = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('host-key'), keyType: z.string(), fingerprint: z.string() }),
-  z.object({ kind: z.literal('passphrase'), keyFile: z.string() }),
+  /** `attempt` > 1: the previous answer was wrong. */
+  z.object({ kind: z.literal('passphrase'), keyFile: z.string(), attempt: z.number().int().min(1).optional() }),
   z.object({
     kind: z.literal('keyboard-interactive'),
     name: z.string(),
     instructions: z.string(),
     prompts: z.array(z.object({ prompt: z.string(), echo: z.boolean() })),
+    attempt: z.number().int().min(1).optional(),
   }),
 ]);
 export type ConnectionPrompt = z.infer<typeof ConnectionPrompt>;
