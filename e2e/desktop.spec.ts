@@ -59,6 +59,23 @@ test('project, host, thread, a turn with an approval, and the run-location picke
     await expect(remoteRow).toContainText(/SHA256:/);
     await expect(remoteRow).toContainText(/\d+ ms/);
 
+    // The same host with a passphrase-protected key: the app asks for the passphrase; a wrong
+    // one is asked again, the right one connects (the host key is already trusted).
+    await page.getByRole('group', { name: 'Suggested hosts' }).getByRole('button', { name: remote.lockedAlias }).click();
+    await page.getByRole('button', { name: 'Add host' }).click();
+    const lockedRow = page.getByRole('row', { name: remote.lockedAlias });
+    await lockedRow.getByRole('button', { name: 'Connect', exact: true }).click();
+    const ask = page.getByRole('dialog', { name: 'Key passphrase' });
+    await expect(ask).toContainText('id_e2e_locked');
+    await ask.getByLabel(/Passphrase for/).fill('wrong guess');
+    await ask.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('dialog', { name: 'Key passphrase' }).getByRole('alert')).toContainText('did not unlock');
+    await page.getByRole('dialog', { name: 'Key passphrase' }).getByLabel(/Passphrase for/).fill(remote.passphrase);
+    await page.getByRole('dialog', { name: 'Key passphrase' }).getByRole('button', { name: 'Unlock' }).click();
+    await expect(lockedRow).toContainText(/connected\s*\d+ ms/, { timeout: 60_000 });
+    await lockedRow.getByRole('button', { name: 'Disconnect' }).click();
+    await expect(lockedRow).toContainText('not connected');
+
     // The same project on the remote host: that is what makes it a handoff destination.
     await page.getByRole('button', { name: 'Projects', exact: true }).click();
     await page.getByLabel('Host', { exact: true }).selectOption(remote.alias);
@@ -166,27 +183,52 @@ test('project, host, thread, a turn with an approval, and the run-location picke
   const gpu = menu.getByRole('menuitem', { name: /gpu-box/ });
   await expect(gpu).toHaveAttribute('aria-disabled', 'true');
   await expect(gpu).toContainText('is not connected');
+  if (remote) await expect(menu.getByRole('menuitem', { name: new RegExp(remote.alias) })).toHaveAttribute('aria-disabled', 'false');
+  await shot(page, 'run-location-picker');
   // Choosing a greyed host does nothing: no review dialog opens.
   await gpu.click({ force: true });
   await expect(page.getByRole('dialog', { name: 'Review handoff' })).toHaveCount(0);
   if (!remote) {
-    await shot(page, 'run-location-picker');
     await page.keyboard.press('Escape');
     await expect(menu).toHaveCount(0);
     return;
   }
   const box = menu.getByRole('menuitem', { name: new RegExp(remote.alias) });
-  await expect(box).toHaveAttribute('aria-disabled', 'false');
-  await shot(page, 'run-location-picker');
 
-  // The review dialog opens for the eligible host. The handoff coordinator (issue 6) has not
-  // landed: the dialog says so plainly, offers no Hand off, and Cancel leaves the thread here.
+  // The review dialog opens for the eligible host.
   await box.click();
   const review = page.getByRole('dialog', { name: 'Review handoff' });
   await expect(review).toContainText(`Move this thread to ${remote.alias}`);
-  await expect(review.getByRole('alert')).toContainText('Nothing has changed: the thread stays where it is.');
+  const handOff = review.getByRole('button', { name: 'Hand off' });
+  // Either the review arrives (Hand off enabled) or preparing failed and the dialog says why.
+  await expect(review.getByRole('alert').or(review.getByText('Worktree'))).toBeVisible({ timeout: 60_000 });
   await shot(page, 'review-dialog');
-  await review.getByRole('button', { name: 'Cancel' }).click();
-  await expect(review).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Run location: This computer' })).toBeVisible();
+  if (await review.getByRole('alert').isVisible()) {
+    // This build's app-servers cannot hand off (the coordinator is not wired into them): the
+    // dialog says so plainly, offers no Hand off, and Cancel leaves the thread where it is.
+    console.warn('!!! handoff is not available in this build: the move and the way back are NOT exercised.');
+    await expect(review.getByRole('alert')).toContainText('Nothing has changed: the thread stays where it is.');
+    await expect(handOff).toBeDisabled();
+    await review.getByRole('button', { name: 'Cancel' }).click();
+    await expect(review).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Run location: This computer' })).toBeVisible();
+    return;
+  }
+
+  // Hand off: a progress bar while it moves, then the thread shows its new location.
+  await expect(review).toContainText('notes.md');
+  await handOff.click();
+  await expect(page.getByRole('button', { name: `Run location: ${remote.alias}` })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('status').filter({ hasText: `Handed off to ${remote.alias}.` })).toBeVisible();
+  await expect(page.getByRole('navigation').getByRole('button', { name: /Say hello/ })).toContainText(remote.alias);
+  await expect(transcript).toContainText('Done: plan update ok');
+
+  // And back to This computer, the same way.
+  await page.getByRole('button', { name: `Run location: ${remote.alias}` }).click();
+  await page.getByRole('menu', { name: 'Run location' }).getByRole('menuitem', { name: /This computer/ }).click();
+  const back = page.getByRole('dialog', { name: 'Review handoff' });
+  await expect(back.getByRole('button', { name: 'Hand off' })).toBeEnabled({ timeout: 60_000 });
+  await back.getByRole('button', { name: 'Hand off' }).click();
+  await expect(page.getByRole('button', { name: 'Run location: This computer' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('navigation').getByRole('button', { name: /Say hello/ })).toContainText('This computer');
 });

@@ -14,6 +14,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export interface RemoteFixture {
   /** The ~/.ssh/config alias that reaches the real sshd. */
   alias: string;
+  /** Another alias for the same host and user, with a passphrase-protected key. */
+  lockedAlias: string;
+  passphrase: string;
   user: TestUser;
   /** A clone of the repository in the remote user's home (same origin: same project identity). */
   repo: string;
@@ -46,15 +49,20 @@ export function makeRepo(dir: string): string {
 /** A real sshd on loopback and a throwaway user holding a clone of the repository. */
 async function startRemote(dir: string, repo: string): Promise<{ remote: RemoteFixture; sshd: Sshd; config: string }> {
   const key = makeKey(dir, 'id_e2e');
+  const passphrase = 'correct horse battery staple';
+  const lockedKey = makeKey(dir, 'id_e2e_locked', { passphrase });
   const sshd = await startSshd();
   const user = createUser();
   sshd.authorize(user.name, publicKeyOf(key));
+  sshd.authorize(user.name, publicKeyOf(lockedKey));
   const remoteRepo = path.join(user.home, 'acme-app');
   execFileSync('git', ['clone', '-q', repo, remoteRepo], { stdio: 'pipe' });
   execFileSync('git', ['-C', remoteRepo, 'remote', 'set-url', 'origin', 'git@github.com:acme/app.git'], { stdio: 'pipe' });
   execFileSync('chown', ['-R', `${user.name}:`, remoteRepo]);
-  const config = `Host build-box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n\n`;
-  return { remote: { alias: 'build-box', user, repo: remoteRepo }, sshd, config };
+  const host = (alias: string, identity: string) =>
+    `Host ${alias}\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${identity}\n  IdentitiesOnly yes\n\n`;
+  const config = host('build-box', key) + host('locked-box', lockedKey);
+  return { remote: { alias: 'build-box', lockedAlias: 'locked-box', passphrase, user, repo: remoteRepo }, sshd, config };
 }
 
 export async function startBaton(opts: { remote?: boolean; setup?: (f: { home: string; repo: string }) => Promise<void> } = {}): Promise<BatonFixture> {

@@ -214,6 +214,11 @@ export function PromptDialog({ prompt, onAnswer }: { prompt: PendingPrompt; onAn
             onAnswer({ kind: 'passphrase', passphrase: secret });
           }}
         >
+          {(p.attempt ?? 1) > 1 && (
+            <p className="error-text" role="alert">
+              That passphrase did not unlock the key. Try again.
+            </p>
+          )}
           <label htmlFor="passphrase">
             Passphrase for <code>{p.keyFile}</code> ({prompt.host})
           </label>
@@ -238,6 +243,11 @@ export function PromptDialog({ prompt, onAnswer }: { prompt: PendingPrompt; onAn
           onAnswer({ kind: 'keyboard-interactive', responses });
         }}
       >
+        {(p.attempt ?? 1) > 1 && (
+          <p className="error-text" role="alert">
+            The answer was not accepted. Try again.
+          </p>
+        )}
         {p.instructions && <p>{p.instructions}</p>}
         {p.prompts.map((q, i) => (
           <div key={i} className="field">

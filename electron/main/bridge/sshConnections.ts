@@ -103,10 +103,16 @@ export function sshConnections(opts: SshConnectionsOptions): ConnectionsPort {
     },
     async ask(q) {
       if (q.kind === 'passphrase') {
-        const a = await ask(host, { kind: 'passphrase', keyFile: q.message });
+        const a = await ask(host, { kind: 'passphrase', keyFile: q.message.replace(/^Passphrase for /, ''), attempt: q.attempt });
         return a?.kind === 'passphrase' ? a.passphrase : null;
       }
-      const a = await ask(host, { kind: 'keyboard-interactive', name: q.kind === 'password' ? `Password for ${q.label}` : q.label, instructions: '', prompts: [{ prompt: q.message, echo: q.echo }] });
+      const a = await ask(host, {
+        kind: 'keyboard-interactive',
+        name: q.kind === 'password' ? `Password for ${q.label}` : `Sign in to ${q.label}`,
+        instructions: '',
+        prompts: [{ prompt: q.message, echo: q.echo }],
+        attempt: q.attempt,
+      });
       return a?.kind === 'keyboard-interactive' && a.responses ? (a.responses[0] ?? '') : null;
     },
   });
@@ -190,6 +196,12 @@ export function sshConnections(opts: SshConnectionsOptions): ConnectionsPort {
       l.stopped = false;
       try {
         const session = await openRemoteHost(name, deps(name));
+        if (l.stopped) {
+          // Disconnect was pressed while this was connecting: honour it.
+          await session.close().catch(() => undefined);
+          setStatus(name, { state: 'disconnected' });
+          return viewOf(h);
+        }
         l.session = session;
         await openLink(name, session);
       } catch (e) {
