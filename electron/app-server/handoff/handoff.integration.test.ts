@@ -135,6 +135,7 @@ describe('handoff between two app-servers', () => {
     expect(gitView(onB.worktreePath)).toEqual(sourceView);
     expect(visibleFiles(onB.worktreePath)).toEqual(sourceFiles);
     expect(sourceFingerprint(w.source)).toEqual(sourceFp);
+    expect(g(w.source, 'for-each-ref', 'refs/baton/')).toBe(''); // the capture's ref went with the closed operation
     expect(g(onB.worktreePath, 'fsck', '--strict', '--no-dangling').trim()).toBe('');
 
     // The thread lives on B: a turn runs there, in B's worktree.

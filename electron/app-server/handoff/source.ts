@@ -267,6 +267,15 @@ export class SourceRole {
       await this.tombstone(op);
     }
     this.d.journal.close(op);
+    await this.dropSnapshot(op);
+  }
+
+  /** The snapshot ref kept the captured objects for a resend; once the operation is closed nothing needs it. */
+  private async dropSnapshot(op: string): Promise<void> {
+    const data = this.d.journal.get(op)?.data as unknown as SourceData | undefined;
+    if (!data?.manifest || !this.d.threads.exists(data.thread)) return;
+    const t = await this.d.threads.read(data.thread);
+    await deleteRef(t.worktreePath, data.manifest.ref).catch(() => undefined);
   }
 
   async tombstone(op: string): Promise<void> {
@@ -345,6 +354,7 @@ export class SourceRole {
     try {
       await call(this.link(data.to), { type: 'abort', op, reason: why.message });
       this.d.journal.close(op);
+      await this.dropSnapshot(op);
     } catch {
       // Unreachable: the destination holds nothing live; recovery tells it when it is back.
     }
