@@ -58,6 +58,8 @@ test('project, host, thread, a turn with an approval, and the run-location picke
     await expect(remoteRow.getByRole('button', { name: 'Disconnect' })).toBeVisible({ timeout: 60_000 });
     await expect(remoteRow).toContainText(/SHA256:/);
     await expect(remoteRow).toContainText(/\d+ ms/);
+    await remoteRow.getByRole('button', { name: 'Test connection' }).click();
+    await expect(remoteRow.getByRole('status')).toContainText(/Test passed in \d+ ms/, { timeout: 60_000 });
 
     // The same host with a passphrase-protected key: the app asks for the passphrase; a wrong
     // one is asked again, the right one connects (the host key is already trusted).
