@@ -60,6 +60,8 @@ test('project, host, thread, a turn with an approval, and the run-location picke
     await expect(remoteRow).toContainText(/\d+ ms/);
     await remoteRow.getByRole('button', { name: 'Test connection' }).click();
     await expect(remoteRow.getByRole('status')).toContainText(/Test passed in \d+ ms/, { timeout: 60_000 });
+    // The test used its own connection; the live one is still up.
+    await expect(remoteRow.getByText('connected', { exact: true })).toBeVisible();
 
     // The same host with a passphrase-protected key: the app asks for the passphrase; a wrong
     // one is asked again, the right one connects (the host key is already trusted).

@@ -176,13 +176,14 @@ export function sshConnections(opts: SshConnectionsOptions): ConnectionsPort {
       saved(name);
       const started = Date.now();
       try {
-        const r = await testHost(name, deps(name));
+        // A test opens its own connection; its statuses must not overwrite the live one's.
+        const { onStatus: _live, ...testDeps } = deps(name);
+        const r = await testHost(name, testDeps);
         const l = liveOf(name);
         l.hostKeyFingerprint = r.hostKeyFingerprint;
         l.noiseFingerprint = r.noise.server ?? l.noiseFingerprint;
         l.serverVersion = r.server.version ?? l.serverVersion;
-        if (!l.session) setStatus(name, { state: 'disconnected' });
-        else announce(name);
+        announce(name);
         return { ok: true, latencyMs: Date.now() - started, serverVersion: r.server.version ?? null, hostKeyFingerprint: r.hostKeyFingerprint };
       } catch (e) {
         const err = e instanceof SshError ? e.toInfo() : { code: 'failed', message: e instanceof Error ? e.message : String(e) };
