@@ -53,6 +53,7 @@ describe('Journal', () => {
     ['source', ['frozen']],
     ['source', ['prepared', 'moved']],
     ['destination', ['receiving', 'staged', 'committed', 'aborted']],
+    ['destination', ['receiving', 'staged', 'committed', 'receiving']],
     ['destination', ['receiving', 'applied']],
     ['destination', ['committed', 'applied', 'receiving']],
   ] as const)('refuses an illegal sequence for the %s: %j', (side, phases) => {

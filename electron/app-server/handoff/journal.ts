@@ -49,7 +49,8 @@ const next: Record<JournalSide, Record<string, readonly string[]>> = {
     // A destination may learn of an operation from any message, including a late commit after it lost its journal.
     none: ['receiving', 'staged', 'committed', 'aborted'],
     receiving: ['receiving', 'staged', 'aborted'],
-    staged: ['staged', 'committed', 'aborted'],
+    // A new offer before any decision (the source rebuilt its pack after a cut) replaces the vote.
+    staged: ['staged', 'receiving', 'committed', 'aborted'],
     committed: ['committed', 'applied'],
     applied: ['applied'],
     aborted: ['aborted', 'receiving'],

@@ -177,7 +177,10 @@ export class HandoffService {
     }
     if (has('write-tombstone')) await this.source.tombstone(op);
     const settled = !r.retry && dest !== 'unreachable';
-    if (settled || (r.live === 'destination' && this.journal.phase(op, 'source') === 'moved')) this.journal.close(op);
+    if (settled || (r.live === 'destination' && this.journal.phase(op, 'source') === 'moved')) {
+      this.journal.close(op);
+      await this.source.dropSnapshot(op);
+    }
     return { op, side: 'source', thread: data.thread, resolution: r, settled };
   }
 

@@ -58,6 +58,11 @@ interface Running {
 
 export class SourceRole {
   private readonly ops = new Map<string, Running>();
+  /**
+   * The pack built for an operation, reused by every retry: git may pack the same objects into
+   * different bytes, and only identical bytes let the destination keep what it verified.
+   */
+  private readonly packs = new Map<string, { bytes: Buffer }>();
   private readonly statuses = new Map<string, HandoffStatus>();
 
   constructor(private readonly d: SourceDeps) {}
@@ -235,6 +240,7 @@ export class SourceRole {
         this.d.journal.record(op, 'source', 'committed', { newEpoch: epoch + 1 });
       });
     } catch (e) {
+      this.packs.delete(op);
       const err = asFailure(e);
       await this.abort(op, err);
       r.status = { ...r.status, state: 'aborted', stage: 'aborted', error: err.toJSON() };
@@ -271,7 +277,8 @@ export class SourceRole {
   }
 
   /** The snapshot ref kept the captured objects for a resend; once the operation is closed nothing needs it. */
-  private async dropSnapshot(op: string): Promise<void> {
+  async dropSnapshot(op: string): Promise<void> {
+    this.packs.delete(op);
     const data = this.d.journal.get(op)?.data as unknown as SourceData | undefined;
     if (!data?.manifest || !this.d.threads.exists(data.thread)) return;
     const t = await this.d.threads.read(data.thread);
@@ -298,7 +305,12 @@ export class SourceRole {
       baseCommit: m.head.commit,
       pathsToCheck: [],
     });
-    const pack = await buildPack(thread.worktreePath, { wants: [m.worktreeCommit], haves: haves.haves });
+    // A pack built against fewer haves is still complete, so a retry reuses the first one.
+    let pack = this.packs.get(op);
+    if (!pack) {
+      pack = await buildPack(thread.worktreePath, { wants: [m.worktreeCommit], haves: haves.haves });
+      this.packs.set(op, pack);
+    }
     // The events part is the log exactly up to the frozen revision (the tombstone may follow it later).
     const events = Buffer.from(
       this.d.threads
