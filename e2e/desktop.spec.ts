@@ -54,7 +54,7 @@ test('project, host, thread, a turn with an approval, and the run-location picke
     const keyDialog = page.getByRole('dialog', { name: 'Unknown host key' });
     await expect(keyDialog).toContainText(/SHA256:[A-Za-z0-9+/]{43}/);
     await keyDialog.getByRole('button', { name: 'Trust' }).click();
-    await expect(remoteRow).toContainText('connected', { timeout: 60_000 });
+    await expect(remoteRow.getByText('connected', { exact: true })).toBeVisible({ timeout: 60_000 });
     await expect(remoteRow.getByRole('button', { name: 'Disconnect' })).toBeVisible({ timeout: 60_000 });
     await expect(remoteRow).toContainText(/SHA256:/);
     await expect(remoteRow).toContainText(/\d+ ms/);
