@@ -48,7 +48,8 @@ export function Sidebar() {
               <ul className="thread-list">
                 {g.threads.map((t) => {
                   const selected = view.kind === 'thread' && view.host === t.host && view.id === t.id;
-                  const location = hostLabel(t.host, hosts);
+                  // A tombstone points at where the thread lives now.
+                  const location = hostLabel(t.status === 'moved' && t.movedTo ? t.movedTo : t.host, hosts);
                   return (
                     <li key={`${t.host}/${t.id}`}>
                       <button

@@ -22,6 +22,7 @@ import type { ConnectionsPort } from './connections';
 import type { BridgeHandlers } from './dispatch';
 import { BridgeError, handoffUnavailable } from './errors';
 import type { HostLink } from './hostLink';
+import { mergeThreadLists } from './merge';
 import { summaryAfterEvent } from './summary';
 
 interface HostState {
@@ -193,16 +194,7 @@ export class HostHub {
   }
 
   threads(includeArchived = false): BridgeThread[] {
-    const out: BridgeThread[] = [];
-    for (const s of this.hosts.values()) {
-      for (const t of s.threads.values()) {
-        // A host only lists threads it owns or tombstones; tombstones are not shown as threads twice.
-        if (t.status === 'moved') continue;
-        if (t.archived && !includeArchived) continue;
-        out.push({ ...t, online: s.link !== null });
-      }
-    }
-    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    return mergeThreadLists([...this.hosts.values()].map((s) => ({ online: s.link !== null, threads: s.threads.values() })), includeArchived);
   }
 
   private projectsOf(hostId: HostId): BridgeProject[] {
