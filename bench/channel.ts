@@ -1,85 +1,13 @@
 // Encrypted channel throughput next to raw WebSocket throughput on loopback, in one run:
 //   npx tsx bench/channel.ts
-// 64 KiB application messages for about 2 s each way of sending; MB/s counted at the receiver
-// (1 MB = 10^6 bytes), from the first send to the last byte received. A benchmark, not a test.
+// 64 KiB application messages for about 2 s each way of sending, the receiver in its own process
+// (bench/throughput.ts); MB/s counted at the receiver (1 MB = 10^6 bytes), from the first send to
+// the receiver's count. A benchmark, not a test; `npm run bench` runs the full suite.
 import { createCipheriv } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import WebSocket, { WebSocketServer } from 'ws';
-import { addAuthorizedClient, connectSecure, loadOrCreateIdentity, startSecureServer } from '../electron/app-server/transport/index.js';
+import { MESSAGE, measureThroughput } from './throughput.js';
 
-const MESSAGE = 64 * 1024;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const IN_FLIGHT = 1024 * 1024; // raw sender keeps at most this much unflushed, like the channel's high-water mark
-
-async function rawWebSocket(): Promise<number> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  let received = 0;
-  let lastAt = 0;
-  wss.on('connection', (ws) =>
-    ws.on('message', (d: Buffer) => {
-      received += d.length;
-      lastAt = performance.now();
-    }),
-  );
-  const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, { perMessageDeflate: false });
-  await new Promise<void>((r) => ws.once('open', () => r()));
-  const payload = Buffer.alloc(MESSAGE, 0x5a);
-  let sent = 0;
-  let unflushed = 0;
-  const start = performance.now();
-  while (performance.now() - start < SECONDS * 1000) {
-    if (unflushed > IN_FLIGHT) {
-      await new Promise((r) => setImmediate(r));
-      continue;
-    }
-    unflushed += MESSAGE;
-    ws.send(payload, { binary: true }, () => (unflushed -= MESSAGE));
-    sent += MESSAGE;
-    if (sent % (16 * MESSAGE) === 0) await new Promise((r) => setImmediate(r));
-  }
-  while (received < sent) await new Promise((r) => setTimeout(r, 5));
-  ws.terminate();
-  wss.close();
-  return received / ((lastAt - start) / 1000) / 1e6;
-}
-
-async function secureChannel(): Promise<number> {
-  const serverHome = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-s-'));
-  const clientHome = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-c-'));
-  try {
-    addAuthorizedClient(serverHome, loadOrCreateIdentity(clientHome).publicKey);
-    let received = 0;
-    let lastAt = 0;
-    const server = await startSecureServer({
-      home: serverHome,
-      onChannel: (ch) =>
-        ch.onMessage((m) => {
-          received += m.length;
-          lastAt = performance.now();
-        }),
-    });
-    const ch = await connectSecure({ home: clientHome, url: server.url, token: server.token, serverKey: server.publicKey });
-    const payload = Buffer.alloc(MESSAGE, 0x5a);
-    let sent = 0;
-    const start = performance.now();
-    while (performance.now() - start < SECONDS * 1000) {
-      await ch.send(payload);
-      sent += MESSAGE;
-    }
-    while (received < sent) await new Promise((r) => setTimeout(r, 5));
-    const mbps = received / ((lastAt - start) / 1000) / 1e6;
-    await ch.close();
-    await server.close();
-    return mbps;
-  } finally {
-    rmSync(serverHome, { recursive: true, force: true });
-    rmSync(clientHome, { recursive: true, force: true });
-  }
-}
 
 /** The cipher alone, one 64 KiB message per call: why the transport uses node:crypto (issue 4). */
 function cipherOnly(): { node: number; sodium: number | null } {
@@ -113,8 +41,7 @@ function cipherOnly(): { node: number; sodium: number | null } {
   return { node, sodium };
 }
 
-const raw = await rawWebSocket();
-const enc = await secureChannel();
+const { rawWebSocket: raw, noiseChannel: enc } = await measureThroughput(SECONDS, null);
 const row = (name: string, v: number) => `${name.padEnd(44)} ${v.toFixed(1).padStart(8)} MB/s`;
 console.log(`loopback, ${MESSAGE / 1024} KiB messages, ~${SECONDS} s each`);
 console.log(row('raw WebSocket (ws)', raw));
