@@ -278,6 +278,20 @@ export const PeerRequest = z.discriminatedUnion('type', [
     baseCommit: ObjectId,
     pathsToCheck: z.array(z.string()).max(1_000),
   }),
+  /**
+   * Source → destination, while the review is open (pre-staging): the objects of the review's
+   * snapshot the destination lacks, as one thin pack in the payload. Locks nothing and changes
+   * no branch or worktree; it only makes the final transfer small.
+   */
+  z.object({
+    type: z.literal('prestage'),
+    op: OperationId,
+    thread: ThreadId,
+    project: z.string(),
+    manifest: SnapshotManifest,
+    size: z.number().int().nonnegative(),
+    sha256: Sha256,
+  }),
   /** Source → destination, after the freeze: what will come. Answered with resume offsets. */
   z.object({
     type: z.literal('offer'),
@@ -309,6 +323,7 @@ export type PeerRequest = z.infer<typeof PeerRequest>;
 export const PeerResponse = z.discriminatedUnion('type', [
   PeerDescription,
   PeerHaves,
+  z.object({ type: z.literal('prestaged'), op: OperationId, objects: z.number().int().nonnegative() }),
   /** Resume offsets: bytes of each part the destination has verified and kept durably. */
   z.object({ type: z.literal('resume'), op: OperationId, have: z.array(z.object({ name: PartName, offset: z.number().int().nonnegative() })) }),
   z.object({ type: z.literal('part-ack'), op: OperationId, name: PartName, offset: z.number().int().nonnegative() }),
@@ -328,6 +343,9 @@ export type PeerResponse = z.infer<typeof PeerResponse>;
 
 /** The `events` part: the source's thread log as JSON lines, exactly as stored (validated on arrival). */
 export const EventsPart = z.array(ThreadEvent);
+
+/** Pre-staging sends one pack in one message; a bigger one waits for the real transfer. */
+export const MAX_PRESTAGE_BYTES = 64 * 1024 * 1024;
 
 /** Part chunks are at most this many bytes (fits a handful of Noise messages; keeps resume cheap). */
 export const PART_CHUNK_BYTES = 256 * 1024;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ThreadEvent } from '../../../shared/contracts/events';
-import type { PartInfo, PartName, PeerRequest, PeerResponse } from '../../../shared/contracts/handoff';
+import { MAX_PRESTAGE_BYTES, type PartInfo, type PartName, type PeerRequest, type PeerResponse } from '../../../shared/contracts/handoff';
 import type { ProjectInfo } from '../../../shared/contracts/rpc';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import type { PermissionProfile } from '../../../shared/contracts/thread';
@@ -17,6 +17,7 @@ import { matchProjects } from '../../../shared/projects/identity';
 import { reduceThread } from '../../../shared/threads/reduce';
 import { builtinProfiles, readConfigFile } from '../config/settings';
 import { GitStateError } from '../git/errors';
+import { git } from '../git/git';
 import { mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
 import { restoreSnapshot, worktreePathFor } from '../git/restore';
@@ -60,6 +61,8 @@ export class DestinationRole {
           return this.describe();
         case 'probe':
           return await this.probe(req);
+        case 'prestage':
+          return await this.prestage(req, payload);
         case 'offer':
           return this.offer(req);
         case 'part':
@@ -121,6 +124,27 @@ export class DestinationRole {
       profiles: this.profiles(),
       known: known && { status: known.status, revision: known.revision, epoch: known.epoch },
     };
+  }
+
+  /**
+   * Pre-staging: takes in the objects of the review's snapshot and names them with a ref under
+   * refs/baton/prestaged/, so that they count as haves when the real transfer is computed. No
+   * branch, worktree or thread changes here, and no journal record: it is not part of the
+   * commit protocol, and losing it only makes the real transfer bigger.
+   */
+  private async prestage(req: Extract<PeerRequest, { type: 'prestage' }>, payload: Uint8Array | undefined): Promise<PeerResponse> {
+    const project = this.project(req.project);
+    if (req.manifest.thread !== req.thread) throw new HandoffFailure('verify-failed', 'The pre-staged snapshot belongs to another thread.');
+    const bytes = Buffer.from(payload ?? new Uint8Array(0));
+    let objects: number;
+    try {
+      objects = (await receivePack(project.root, { pack: { bytes }, size: req.size, sha256: req.sha256, maxBytes: MAX_PRESTAGE_BYTES, snapshot: req.manifest })).objectCount;
+    } catch (e) {
+      if (e instanceof GitStateError) throw new HandoffFailure('verify-failed', e.message, e.hint);
+      throw e;
+    }
+    await git(['update-ref', '-m', `baton: pre-staged for handoff ${req.op}`, prestagedRef(req.thread), req.manifest.worktreeCommit], { cwd: project.root });
+    return { type: 'prestaged', op: req.op, objects };
   }
 
   private profiles(): PermissionProfile[] {
@@ -316,6 +340,8 @@ export class DestinationRole {
     ].map((x) => ThreadEvent.parse(x));
     await this.d.threads.install([...events, ...tail]);
     this.d.journal.record(op, 'destination', 'applied', { worktreePath });
+    // The restored snapshot has its own ref now; the pre-staged one has served its purpose.
+    await git(['update-ref', '-d', prestagedRef(offer.thread)], { cwd: project.root }).catch(() => undefined);
     return worktreePath;
   }
 
@@ -345,6 +371,10 @@ export class DestinationRole {
     if (phase !== 'none') this.d.journal.close(op);
     return { type: 'abort-ack', op };
   }
+}
+
+export function prestagedRef(thread: string): string {
+  return `refs/baton/prestaged/${thread}`;
 }
 
 function sameOffer(a: OfferData | undefined, b: OfferData): boolean {

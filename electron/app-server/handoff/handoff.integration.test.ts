@@ -1,5 +1,6 @@
 // Two app-servers in one process (two BATON_HOMEs, real git repositories — the destination a
 // clone — the real thread service, agent and git engine), handing a thread back and forth.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -273,6 +274,26 @@ describe('handoff between two app-servers', () => {
     expect(tools.handoff_status({ operationId })).toMatchObject({ state: 'moved', destination: 'gpu', threadId: w.threadId });
     expect((await read(w, 'gpu')).host).toBe('gpu');
     expect((await A.store.read(controller.id)).status).toBe('idle');
+    await w.pair.closeAll();
+  });
+
+  it('pre-stages the objects while the review is open, so the click moves only what changed since', async () => {
+    const w = await world('prestage', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    write(w.source, 'assets/big.bin', randomBytes(2 * 1024 * 1024));
+    const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    await A.handoff.source.prestaged(review.operationId);
+    const prestaged = g(w.dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/prestaged/').trim();
+    expect(prestaged).toBe(`refs/baton/prestaged/${w.threadId}`);
+    expect((await read(w, 'local')).status).toBe('idle'); // nothing locked meanwhile
+    write(w.source, 'late.txt', 'changed after the review opened\n');
+    const status = await A.handoff.run({ operationId: review.operationId });
+    expect(status.state).toBe('moved');
+    expect(status.bytesTotal).toBeLessThan(200_000); // the 2 MB crossed before the click
+    const onB = await read(w, 'gpu');
+    expect(readFileSync(path.join(onB.worktreePath, 'late.txt'), 'utf8')).toBe('changed after the review opened\n');
+    expect(visibleFiles(onB.worktreePath)).toEqual(visibleFiles(w.source));
+    expect(g(w.dest, 'for-each-ref', 'refs/baton/prestaged/')).toBe('');
     await w.pair.closeAll();
   });
 

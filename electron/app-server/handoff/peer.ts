@@ -15,6 +15,7 @@ export interface PeerLink {
 const replyType = {
   describe: 'description',
   probe: 'haves',
+  prestage: 'prestaged',
   offer: 'resume',
   part: 'part-ack',
   stage: 'staged-ack',

@@ -32,7 +32,6 @@ afterAll(async () => {
 describe('handoff over the secure channel', () => {
   it('moves a thread with a 3 MB pack through Noise, resuming after the channel is cut mid-transfer', async () => {
     const { source, dest } = makeScenario(root);
-    write(source, 'assets/blob.bin', randomBytes(3 * 1024 * 1024));
     const homes = { local: homeOf(root, 'local'), gpu: homeOf(root, 'gpu') };
     // The desktop's key is pinned on the remote (what the SSH bootstrap does).
     addAuthorizedClient(homes.gpu, loadOrCreateIdentity(homes.local).publicKey, 'test desktop');
@@ -85,12 +84,17 @@ describe('handoff over the secure channel', () => {
     await pair.get('gpu').projects.add(dest, 'app');
     const thread = await pair.get('local').threads.start({ project: 'app', approvalPolicy: 'never' });
 
-    const status = await pair.get('local').handoff.run({ thread: thread.id, to: 'gpu' });
+    const review = await pair.get('local').handoff.prepare({ thread: thread.id, to: 'gpu' });
+    await pair.get('local').handoff.source.prestaged(review.operationId);
+    // Written after the review: the 3 MB are not pre-staged and cross in the transfer itself.
+    write(source, 'assets/blob.bin', randomBytes(3 * 1024 * 1024));
+    const status = await pair.get('local').handoff.run({ operationId: review.operationId });
     expect(status).toMatchObject({ state: 'moved' });
     expect(connections).toBe(2);
     // After the cut the transfer went on from the destination's verified offset, not from 0.
     const offers = sent.flatMap((s, i) => (s.type === 'offer' ? [i] : []));
     expect(offers).toHaveLength(2);
+    expect(sent.some((s) => s.type === 'prestage')).toBe(true);
     const firstAfterReconnect = sent.slice(offers[1]).find((s) => s.type === 'part' && s.name === 'pack');
     expect(firstAfterReconnect!.offset).toBeGreaterThanOrEqual(3 * PART_CHUNK_BYTES);
     expect(sent.filter((s) => s.type === 'part' && s.name === 'pack' && s.offset === 0)).toHaveLength(1);

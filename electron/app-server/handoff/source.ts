@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName } from '../../../shared/contracts/handoff';
-import { PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
+import { MAX_PRESTAGE_BYTES, PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import type { Thread } from '../../../shared/contracts/thread';
 import { classifyTip } from '../../../shared/git/tips';
@@ -16,11 +16,12 @@ import { checkHandoffRequest, type Requester } from '../../../shared/handoff/req
 import { pathsToCheck, reviewWarnings } from '../../../shared/handoff/warnings';
 import { captureSnapshot } from '../git/capture';
 import { GitStateError } from '../git/errors';
-import { mergeBase, deleteRef } from '../git/refs';
+import { deleteRef, mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
 import { buildPack } from '../git/transfer';
 import type { Journal } from './journal';
 import { call, HandoffFailure, PeerUnavailableError, type PeerLink } from './peer';
+import { packForDestination } from './pack';
 import { changedFiles, missingCommits } from './review';
 import type { ThreadAccess } from './threadAccess';
 
@@ -48,6 +49,8 @@ export interface SourceData {
   revision?: number;
   manifest?: SnapshotManifest;
   newEpoch?: number;
+  /** The review's snapshot ref (pre-staged; the base of the final pack). */
+  reviewRef?: string;
 }
 
 interface Running {
@@ -66,6 +69,9 @@ export class SourceRole {
   private readonly statuses = new Map<string, HandoffStatus>();
 
   constructor(private readonly d: SourceDeps) {}
+
+  /** Pre-staging under way per operation; `start` waits for it so the two never overlap. */
+  private readonly prestaging = new Map<string, Promise<void>>();
 
   /** Operations prepared by this process whose review may still be open. */
   private readonly reviewing = new Set<string>();
@@ -99,6 +105,7 @@ export class SourceRole {
 
     const op = `ho_${randomBytes(9).toString('base64url')}`;
     const manifest = await this.capture(thread, `review-${op}`);
+    let prepared = false;
     try {
       const repo = thread.worktreePath;
       const haves = await call(link, {
@@ -143,14 +150,24 @@ export class SourceRole {
         }),
         willInterrupt: thread.activeTurnId !== null,
       };
-      const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt };
+      // The review's snapshot stays referenced while the operation is open: it is what the
+      // destination pre-stages, and the base the final pack is thinned against.
+      const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt, reviewRef: manifest.ref };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
       this.reviewing.add(op);
+      // Pre-staging: while the review is open, the destination takes in what it lacks, so the
+      // click on "Hand off" moves only what changed since. Built before the review's ref goes.
+      const pre = await buildPack(repo, { wants: [manifest.worktreeCommit], haves: haves.haves }).catch(() => null);
+      if (pre && pre.size <= MAX_PRESTAGE_BYTES) {
+        const sent = call(link, { type: 'prestage', op, thread: thread.id, project: thread.project.identity, manifest, size: pre.size, sha256: pre.sha256 }, pre.bytes);
+        this.prestaging.set(op, sent.then(() => undefined, () => undefined));
+      }
       this.statuses.set(op, this.initialStatus(op, data));
+      prepared = true;
       return review;
     } finally {
-      // The review's snapshot only fed the dialog; the real one is taken after the freeze.
-      await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
+      // Refused: nothing of the attempt may stay behind.
+      if (!prepared) await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
     }
   }
 
@@ -208,6 +225,11 @@ export class SourceRole {
 
   // ------------------------------------------------------------------------------ the run
 
+  /** Resolves when the operation's pre-staging (if any) has finished, successfully or not. */
+  async prestaged(op: string): Promise<void> {
+    await this.prestaging.get(op);
+  }
+
   private async run(op: string, data: SourceData, r: Running): Promise<HandoffStatus> {
     const progress = (stage: HandoffStage, bytesDone = r.status.bytesDone, bytesTotal = r.status.bytesTotal) => {
       r.status = { ...r.status, stage, bytesDone, bytesTotal };
@@ -217,6 +239,8 @@ export class SourceRole {
       if (r.cancel) throw new HandoffFailure('cancelled', 'The handoff was cancelled; the thread stays here.');
     };
     try {
+      await this.prestaged(op);
+      this.prestaging.delete(op);
       progress('freezing');
       // Journal first: if we die between the record and the fence, recovery lifts a fence that
       // may or may not be there (unfreeze is idempotent); the reverse order could leave a
@@ -280,9 +304,9 @@ export class SourceRole {
   async dropSnapshot(op: string): Promise<void> {
     this.packs.delete(op);
     const data = this.d.journal.get(op)?.data as unknown as SourceData | undefined;
-    if (!data?.manifest || !this.d.threads.exists(data.thread)) return;
+    if (!data || !this.d.threads.exists(data.thread)) return;
     const t = await this.d.threads.read(data.thread);
-    await deleteRef(t.worktreePath, data.manifest.ref).catch(() => undefined);
+    for (const ref of [data.manifest?.ref, data.reviewRef]) if (ref) await deleteRef(t.worktreePath, ref).catch(() => undefined);
   }
 
   async tombstone(op: string): Promise<void> {
@@ -308,7 +332,8 @@ export class SourceRole {
     // A pack built against fewer haves is still complete, so a retry reuses the first one.
     let pack = this.packs.get(op);
     if (!pack) {
-      pack = await buildPack(thread.worktreePath, { wants: [m.worktreeCommit], haves: haves.haves });
+      const prestaged = data.reviewRef ? await resolveCommit(thread.worktreePath, data.reviewRef) : null;
+      pack = await packForDestination(thread.worktreePath, { want: m.worktreeCommit, haves: haves.haves, prestaged });
       this.packs.set(op, pack);
     }
     // The events part is the log exactly up to the frozen revision (the tombstone may follow it later).
