@@ -208,6 +208,16 @@ export const methods = {
     }),
     z.object({ thread: ThreadMeta }),
   ),
+  /** Changes a thread's settings; recorded as a settings_changed event, in effect from the next turn. */
+  'thread/configure': method(
+    'thread/configure',
+    z.object({
+      thread: ThreadRef,
+      /** Directories (absolute paths on the thread's host) to add to the permission profile's writable roots. */
+      addWritableRoots: z.array(z.string().min(1).max(4096)).max(64).optional(),
+    }),
+    z.object({ thread: ThreadMeta }),
+  ),
   'thread/archive': method(
     'thread/archive',
     z.object({ thread: ThreadRef, archived: z.boolean().optional() }),

@@ -63,6 +63,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
     'thread/list': (p) => threads.listWithProblems(p),
     'thread/read': (p) => threads.read(p),
     'thread/fork': async (p) => ({ thread: await threads.fork(p) }),
+    'thread/configure': async (p) => ({ thread: await threads.configure(p) }),
     'thread/archive': async (p) => ({ thread: await threads.archive(p) }),
     'turn/start': (p) => threads.startTurn(p),
     'turn/interrupt': (p) => threads.interrupt(p),

@@ -4,6 +4,8 @@
 // All state is in the store's logs; what lives only in memory (running turns, pending
 // approvals) is closed as "interrupted" when the process dies and starts again.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { ThreadEventBody } from '../../../shared/contracts/events';
 import type { MethodParamsParsed, MethodResult, ThreadSummary } from '../../../shared/contracts/rpc';
 import type { AgentSettings, ApprovalRule, Thread, ThreadMeta, TranscriptItem } from '../../../shared/contracts/thread';
@@ -188,9 +190,14 @@ export class ThreadService {
       // A command that was still running in the source is not running in the fork.
       item.type === 'command_execution' && item.status === 'running' ? { ...item, status: 'interrupted' } : item,
     );
+    // The source's running turn goes on there; in the fork its copy ends here, said so explicitly.
+    const cutTurn = source.activeTurnId && items.some((i) => i.turnId === source.activeTurnId) ? source.activeTurnId : null;
     const bodies: ThreadEventBody[] = [
       { kind: 'item_added', item: { id: randomUUID(), type: 'system_event', event: 'forked', text: `Forked from "${source.title}" (${source.id}).`, at } },
       ...items.map((item): ThreadEventBody => ({ kind: 'item_added', item })),
+      ...(cutTurn
+        ? [{ kind: 'item_added', item: { id: randomUUID(), turnId: cutTurn, type: 'turn_interrupted', reason: `Forked while this turn was running; it goes on in ${source.id}, not here.`, at } } satisfies ThreadEventBody]
+        : []),
       ...source.planHistory.filter((v) => v.revision <= cutRev).map((v): ThreadEventBody => ({ kind: 'plan_updated', plan: v.plan })),
     ];
     const thread = await this.store.create([
@@ -216,6 +223,23 @@ export class ThreadService {
       ...bodies.map((b, i) => ({ ...b, rev: i + 2, at, epoch: 0 })),
     ]);
     return metaOf(thread);
+  }
+
+  async configure(p: MethodParamsParsed<'thread/configure'>): Promise<ThreadMeta> {
+    const id = this.resolve(p.thread);
+    const roots = p.addWritableRoots ?? [];
+    // Paths of this host, checked here: a client on another machine cannot know them.
+    for (const r of roots) {
+      if (!path.isAbsolute(r)) throw new RpcError('invalidParams', `"${r}" is not an absolute path.`, 'Give directories as absolute paths on the thread\'s host.');
+      if (!statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new RpcError('invalidParams', `${r} is not a directory on host ${this.opts.hostId}.`, 'Create it there first, or check the path.');
+    }
+    await this.write(id, null, (t) => {
+      const have = t.settings.permissions.writableRoots;
+      const add = [...new Set(roots.map((r) => path.resolve(r)))].filter((r) => !have.includes(r));
+      if (!add.length) return [];
+      return [{ kind: 'settings_changed', settings: { ...t.settings, permissions: { ...t.settings.permissions, writableRoots: [...have, ...add] } } }];
+    });
+    return metaOf(await this.store.read(id));
   }
 
   async archive(p: MethodParamsParsed<'thread/archive'>): Promise<ThreadMeta> {
