@@ -1,4 +1,4 @@
-// `baton resume [<thread> | --last] [--all] [--cd DIR]`: attach this terminal (or a script) to
+// `baton resume [<thread> | --last] [--all] [--cd DIR] [--add-dir DIR …]`: attach this terminal (or a script) to
 // a thread wherever it runs (--remote), as Codex CLI users expect of `codex resume`.
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { pickLastThread } from '../resume/pick';
 import { attach } from '../resume/session';
 
 interface ResumeOptions {
+  addDir: string[];
   last?: boolean;
   all?: boolean;
   cd?: string;
@@ -26,6 +27,7 @@ export function registerResume(program: Command): void {
       .option('--last', "the most recently updated thread of the current directory's project")
       .option('--all', 'with --last: of any project')
       .option('--cd <dir>', "with --last: the directory whose project counts, on the thread's host")
+      .option('--add-dir <dir>', "grant write access to DIR too (repeatable; a path on the thread's host)", (v: string, all: string[]) => [...all, v], [] as string[])
       .option('--tail <n>', 'transcript items to print on attach', '20')
       .addHelpText('after', resumeHelp),
   ).action((ref: string | undefined, opts: ResumeOptions) =>
@@ -44,6 +46,12 @@ export function registerResume(program: Command): void {
         throw new CliError('--last with --remote needs --cd DIR (a project folder on that host) or --all.', 'This directory is a path on this computer, not on the remote host.', ExitCode.usage);
       }
       const thread = opts.last ? await pickLastThread(s.client, { all: !!opts.all, dir, where }) : ref!;
+      if (opts.addDir.length) {
+        // Like --cd, a path on the thread's host; only this host's may be made absolute here.
+        const dirs = opts.addDir.map((d) => (remote ? d : path.resolve(d)));
+        const { thread: t } = await s.client.call('thread/configure', { thread, addWritableRoots: dirs });
+        process.stderr.write(`baton: thread ${t.id} may now also write to: ${t.settings.permissions.writableRoots.join(', ')} (sandbox ${t.settings.permissions.sandbox}).\n`);
+      }
       const interactive = !!process.stdin.isTTY && !opts.json;
       return attach(s, thread, {
         interactive,

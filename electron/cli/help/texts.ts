@@ -66,8 +66,9 @@ with 0 (completed), 1 (failed or interrupted).
 
 --last picks the most recently updated thread of the project that contains the working
 directory (--cd DIR, interpreted on the thread's host; default the current directory);
---all lifts the project restriction. --add-dir DIR (repeatable) adds DIR to the thread's
-writable roots before attaching (a settings change recorded in the thread).
+--all lifts the project restriction. --add-dir DIR (repeatable) adds DIR to the writable roots
+of the thread's permission profile before attaching (thread/configure: a settings change
+recorded in the thread, in effect from the next turn; DIR must exist on the thread's host).
 
 --json (scripted mode) prints one JSON object per line:
   {"type":"thread","thread":{…ThreadMeta}}
@@ -81,7 +82,7 @@ export const forkHelp = `
 Copies the thread's transcript (up to and including --at ITEM, an item id from
 \`baton thread show <thread> --json\`), its plan history, approval rules and settings into a new
 thread on the same host. Forking a thread whose turn is running ends the fork's copy of that
-turn with an interruption marker; the original keeps running.
+turn with an interruption marker (turn_interrupted); the original keeps running.
 
 --json prints the new thread: id, title, project, host, branch, worktreePath, status, revision,
 forkedFrom {threadId, itemId?}, settings, createdAt…

@@ -3,7 +3,7 @@
 // Noise), from a different BATON_HOME whose key the server admits. Covers list, send --wait,
 // scripted resume with approvals, the interactive path in a pseudo-terminal (approve,
 // interrupt, detach), fork, the Unix socket, and each bad input as a one-line error.
-import { mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,9 +166,28 @@ describe('baton --remote over the secure channel', () => {
     const forkId = /into (\S+)/.exec(human.stdout)![1]!;
     const fork = cJson(['thread', 'show', forkId]);
     expect(fork.status).toBe('idle');
-    expect(fork.items.find((i: { command?: string }) => i.command === 'sleep 20')?.status).toBe('interrupted');
+    const copied = fork.items.find((i: { command?: string }) => i.command === 'sleep 20');
+    expect(copied?.status).toBe('interrupted');
+    expect(fork.items.at(-1)).toMatchObject({ type: 'turn_interrupted', turnId: copied.turnId });
+    expect(fork.items.at(-1).reason).toContain(t.id);
     expect(cJson(['thread', 'show', t.id]).status).toBe('running');
     expect(c(['thread', 'interrupt', t.id]).code).toBe(0);
+  });
+
+  it('resume --add-dir grants write access to more directories on the thread\'s host', () => {
+    const t = cJson(['thread', 'new', '--project', 'app', '--title', 'add-dir', '--approval', 'never']);
+    const extra = path.join(tmp, 'server', 'extra');
+    mkdirSync(extra);
+    const r = c(['resume', t.id, '--add-dir', extra, '--add-dir', extra, '--tail', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`may now also write to: ${extra}`);
+    expect(cJson(['thread', 'show', t.id]).settings.permissions.writableRoots).toEqual([extra]);
+    const missing = c(['resume', t.id, '--add-dir', '/no/such/dir']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\/no\/such\/dir is not a directory on host/);
+    const relative = c(['resume', t.id, '--add-dir', 'rel/dir']);
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toContain('is not an absolute path');
   });
 
   it('archives and unarchives', () => {

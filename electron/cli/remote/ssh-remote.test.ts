@@ -1,0 +1,90 @@
+// `baton --remote <saved host>` through a real sshd: the CLI connects over SSH, installs or
+// reuses the server bundle as a throwaway user, pins keys both ways, and speaks the secure
+// channel through a port-forward. Skipped loudly when sshd cannot run (not root); under
+// CI=true a missing sshd fails the run (test-support/sshd.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
+import { buildBundle, runBaton, runInPty, type Run } from './test-support';
+
+describe.skipIf(!sshdAvailable())('baton --remote <saved host> through a real sshd', () => {
+  let dir: string;
+  let bundle: string;
+  let sshd: Sshd;
+  let user: TestUser;
+  let env: NodeJS.ProcessEnv;
+  let home: string;
+  let repo: string;
+
+  const b = (args: string[], input = ''): Run => runBaton(bundle, home, ['--remote', 'box', ...args], { env: { ...env, SSH_AUTH_SOCK: '' }, input, timeoutMs: 90_000 });
+  const bJson = <T = any>(args: string[]): T => {
+    const r = b([...args, '--json']);
+    if (r.code !== 0) throw new Error(`baton --remote box ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  };
+
+  beforeAll(async () => {
+    dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-remote-ssh-')));
+    bundle = await buildBundle(path.join(dir, 'baton.cjs'));
+    sshd = await startSshd();
+    user = createUser();
+    const key = makeKey(dir, 'id_ed25519');
+    sshd.authorize(user.name, publicKeyOf(key));
+    mkdirSync(path.join(dir, '.ssh'));
+    writeFileSync(path.join(dir, '.ssh', 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n`);
+    writeFileSync(path.join(dir, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    home = path.join(dir, '.baton');
+    env = { HOME: dir, BATON_SERVER_BUNDLE: bundle };
+    // A repository on the remote host, owned by the remote user.
+    repo = path.join(user.home, 'app');
+    const asUser = (...args: string[]) => execFileSync('su', ['-s', '/bin/sh', user.name, '-c', args.join(' ')], { stdio: 'pipe' });
+    asUser(`git init -q -b main ${repo} && cd ${repo} && echo demo > README.md && git add . && git -c user.name=t -c user.email=t@e commit -q -m root`);
+    expect(runBaton(bundle, home, ['host', 'add', 'box', 'box'], { env }).code).toBe(0);
+    const added = b(['project', 'add', repo, '--name', 'app']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toMatch(/box: .*server/); // bootstrap progress on stderr
+  }, 120_000);
+
+  afterAll(async () => {
+    user?.remove();
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes with scripted stdin (an approval answered), sends with --wait, forks, lists', () => {
+    const t = bJson(['thread', 'new', '--project', 'app', '--title', 'over-ssh', '--approval', 'untrusted']);
+    expect(t.worktreePath.startsWith(user.home)).toBe(true);
+
+    const sent = b(['resume', t.id], '$ echo "ran as $(id -un)"\ny\n');
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toContain(`ran as ${user.name}`);
+
+    const never = bJson(['thread', 'new', '--project', 'app', '--title', 'wait', '--approval', 'never']);
+    const waited = b(['thread', 'send', never.id, '$ echo waited-over-ssh', '--wait']);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toContain('waited-over-ssh');
+
+    const fork = bJson(['fork', t.id, '--title', 'ssh-fork']);
+    expect(fork.forkedFrom.threadId).toBe(t.id);
+    const listed = bJson<Array<{ id: string }>>(['thread', 'list']);
+    expect(listed.map((x) => x.id)).toEqual(expect.arrayContaining([t.id, never.id, fork.id]));
+  }, 240_000);
+
+  it('in a terminal over SSH: Ctrl-C interrupts the remote command, a second Ctrl-C detaches', () => {
+    const t = bJson(['thread', 'new', '--project', 'app', '--title', 'interrupt', '--approval', 'never']);
+    const r = runInPty(bundle, home, ['--remote', 'box', 'resume', t.id], [
+      { expect: '› ', send: '$ sleep 30\r' },
+      { expect: 'sleep 30  \\(running', send: '\x03' },
+      { expect: 'turn interrupted', send: '\x03' },
+    ], { env: { ...env, SSH_AUTH_SOCK: '' } as Record<string, string>, stepTimeoutMs: 60_000, exitTimeoutMs: 30_000 });
+    expect(r.ok, `stopped waiting for ${r.failedAt}; screen:\n${r.output}`).toBe(true);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`Detached from thread ${t.id}`);
+    const shown = bJson(['thread', 'show', t.id]);
+    expect(shown.status).toBe('idle');
+    expect(shown.items.find((i: { command?: string }) => i.command === 'sleep 30').status).toBe('interrupted');
+  }, 180_000);
+});
