@@ -1,5 +1,6 @@
 // Every command group of `baton`, one registration line each.
 import type { CommandGroup } from '../command';
+import { registerHelpTexts } from '../help/register';
 import { registerApprove } from './approve';
 import { registerArchive } from './archive';
 import { registerHost } from './host';
@@ -12,4 +13,6 @@ import { registerServe } from './serve';
 import { registerThread } from './thread';
 import { registerTransfer } from './transfer';
 
-export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerTransfer, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost, registerRelay];
+export const commandGroups: CommandGroup[] = [registerServe, registerProject, registerThread, registerTransfer, registerArchive, registerApprove, registerResume, registerFork, registerIdentity, registerHost, registerRelay,
+  // Last: documents --json of the commands above, and answers for any command still missing.
+  registerHelpTexts];

@@ -205,6 +205,25 @@ describe('baton --remote over the secure channel', () => {
   });
 });
 
+describe('baton help', () => {
+  it('documents --json fields and exit codes for the terminal-client commands', () => {
+    for (const cmd of [['resume'], ['fork'], ['identity'], ['serve'], ['thread', 'archive'], ['thread', 'list'], ['thread', 'send'], ['approve']]) {
+      const r = runBaton(bundle, client.home, [...cmd, '--help']);
+      expect(r.code, cmd.join(' ')).toBe(0);
+      expect(r.stdout, cmd.join(' ')).toContain('Exit codes:');
+      expect(r.stdout, cmd.join(' ')).toMatch(/--json/);
+    }
+    const top = runBaton(bundle, client.home, ['help']);
+    for (const word of ['resume', 'fork', 'identity', 'serve', 'thread', 'approve', '--remote', '--remote-auth-token-env']) expect(top.stdout).toContain(word);
+  });
+
+  it('answers handoff in one line while it is not built in', () => {
+    const r = runBaton(bundle, client.home, ['handoff', 'x', '--to', 'y']);
+    if (/not available in this build/.test(r.stderr)) expect(r.code).toBe(1);
+    else expect(r.stderr).not.toMatch(/unknown command/);
+  });
+});
+
 describe('bad input: one line saying what to do', () => {
   const check = (r: Run, code: number, pattern: RegExp) => {
     expect(r.code, r.stderr).toBe(code);
