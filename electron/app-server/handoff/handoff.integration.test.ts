@@ -359,6 +359,18 @@ describe('handoff between two app-servers', () => {
       await w.pair.closeAll();
     });
 
+    it('a host running another protocol version', async () => {
+      const w = await world('skew');
+      const B = w.pair.get('gpu');
+      const real = B.handoff.handle;
+      B.handoff.handle = async (req, payload) => {
+        const r = await real(req, payload);
+        return r.type === 'description' ? { ...r, protocolVersion: 99, serverVersion: '9.0.0' } : r;
+      };
+      await expectRefused(w, () => w.pair.get('local').handoff.prepare({ thread: w.threadId, to: 'gpu' }), 'version-skew');
+      await w.pair.closeAll();
+    });
+
     it('a host without the project', async () => {
       const w = await world('noproject');
       const B = w.pair.get('gpu');

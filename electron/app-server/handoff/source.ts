@@ -89,7 +89,8 @@ export class SourceRole {
       return { id: host, connected: true, protocolVersion: d.protocolVersion, serverVersion: d.serverVersion, projects: d.projects };
     } catch (e) {
       if (e instanceof PeerUnavailableError) return { id: host, connected: false, projects: [] };
-      throw e;
+      // It answered, but not in words we understand: another version of Baton.
+      return { id: host, connected: true, projects: [] };
     }
   }
 
