@@ -3,8 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { SERVER_VERSION } from '../app-server/server/version';
 import { commandGroups } from './commands/index';
 import { globalHelp } from './help/texts';
-import { ExitCode } from './output';
-import { selectRemote } from './remote/selection';
+import { CliError, ExitCode, reportError } from './output';
+import { selectionFor, selectRemote, topLevelName } from './remote/selection';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('baton')
@@ -16,10 +16,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--remote <target>', 'talk to another app-server: ws://127.0.0.1:PORT, wss://HOST:PORT, unix://PATH or a saved host name')
     .option('--remote-auth-token-env <VAR>', 'send the bearer token from this environment variable')
     .addHelpText('after', globalHelp)
-    .hook('preAction', (root) => {
-      const o = root.opts<{ remote?: string; remoteAuthTokenEnv?: string }>();
-      selectRemote(o.remote ? { remote: o.remote, ...(o.remoteAuthTokenEnv ? { tokenEnv: o.remoteAuthTokenEnv } : {}) } : null);
-    });
+    .hook('preAction', (root, action) => selectRemote(selectionFor(root.opts(), topLevelName(action))));
   for (const register of commandGroups) register(program);
   // Subcommands inherit exitOverride only when created after it; make sure of every one.
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
@@ -30,6 +27,10 @@ async function main(argv: string[]): Promise<void> {
     if (e instanceof CommanderError) {
       const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
       process.exitCode = ok ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    if (e instanceof CliError) {
+      process.exitCode = reportError(e, {});
       return;
     }
     process.stderr.write(`baton: ${e instanceof Error ? e.message : String(e)}\n`);

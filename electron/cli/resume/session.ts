@@ -142,6 +142,13 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
     client.on('thread/status', (p) => {
       if (p.threadId !== threadId) return;
       meta = { ...meta, status: p.status, activeTurnId: p.activeTurnId };
+      if (p.status === 'moved') {
+        // Handed off: this host no longer runs it, so there is nothing left to attach to here.
+        emit({ type: 'detached', threadId, reason: 'moved' }, () => null);
+        opts.errors.write(`baton: thread ${threadId} was handed off to another host; attach where it lives now: baton --remote <that host> resume ${threadId}\n`);
+        finish(ExitCode.ok);
+        return;
+      }
       if (p.activeTurnId && !completedTurns.has(p.activeTurnId)) running = true;
       prompt();
     }),
