@@ -116,7 +116,7 @@ export class DestinationRole {
       haves: await listHaves(repo),
       branchTip,
       relation,
-      worktree: { path: wt, reused: existsSync(wt) },
+      worktree: { path: project.subdir ? path.join(wt, project.subdir) : wt, reused: existsSync(wt) },
       existingPaths: req.pathsToCheck.filter((p) => path.isAbsolute(p) && existsSync(p)),
       agentsMd: existsSync(agents) ? createHash('sha256').update(readFileSync(agents)).digest('hex') : null,
       gitVersion: versionOf('git', ['--version']),
@@ -319,7 +319,9 @@ export class DestinationRole {
     const events = parseEvents(readFileSync(this.partFile(op, 'events')), offer);
     let worktreePath: string;
     try {
-      worktreePath = (await restoreSnapshot({ repoDir: project.root, batonHome: this.d.home, project: project.id, manifest: offer.manifest })).worktreePath;
+      const restored = await restoreSnapshot({ repoDir: project.root, batonHome: this.d.home, project: project.id, manifest: offer.manifest });
+      // The worktree holds the whole repository; the thread works in the project's subdirectory of it.
+      worktreePath = project.subdir ? path.join(restored.worktreePath, project.subdir) : restored.worktreePath;
     } catch (e) {
       if (e instanceof GitStateError) throw new HandoffFailure('apply-failed', e.message, e.hint);
       throw e;

@@ -297,6 +297,22 @@ describe('handoff between two app-servers', () => {
     await w.pair.closeAll();
   });
 
+  it('moves a thread of a project in a subdirectory; it works in that subdirectory of the new worktree', async () => {
+    const dir = path.join(root, 'subproject');
+    const { source, dest } = makeScenario(dir);
+    const pair = new Pair({ local: homeOf(dir, 'local'), gpu: homeOf(dir, 'gpu') });
+    await pair.get('local').projects.add(path.join(source, 'sub'), 'sub');
+    await pair.get('gpu').projects.add(path.join(dest, 'sub'), 'sub');
+    const t = await pair.get('local').threads.start({ project: 'sub', approvalPolicy: 'never' });
+    const review = await pair.get('local').handoff.prepare({ thread: t.id, to: 'gpu' });
+    expect(review.worktree.path.endsWith(`${t.id}/sub`)).toBe(true);
+    expect((await pair.get('local').handoff.run({ operationId: review.operationId })).state).toBe('moved');
+    const onB = await pair.get('gpu').store.read(t.id);
+    expect(onB.worktreePath).toBe(review.worktree.path);
+    expect(readFileSync(path.join(onB.worktreePath, 'keep.txt'), 'utf8')).toBe('keep\n');
+    await pair.closeAll();
+  });
+
   it('runs only one of two handoffs of the same thread started at once', async () => {
     const w = await world('twice', { approvalPolicy: 'never' });
     const A = w.pair.get('local');
