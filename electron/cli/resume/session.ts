@@ -81,6 +81,8 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
     .filter((r) => r.turnId && r.turnId === meta.activeTurnId)
     .map((r) => r.requestId);
   const completedTurns = new Set<string>();
+  /** Commands whose output is being streamed: the partial last line of each. */
+  const streamed = new Map<string, string>();
   let lastOutcome: Outcome | null = null;
   let lastSent: string | null = null;
   const queue: string[] = [];
@@ -134,10 +136,22 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
       }
       emit({ type: 'item', item }, () => styled(item));
     }),
+    // A running command's output, line by line as it arrives (JSON clients get the finished item).
+    client.on('thread/event', (p) => {
+      if (p.threadId !== threadId || opts.json || p.event.kind !== 'item_delta' || p.event.field !== 'output') return;
+      const lines = ((streamed.get(p.event.itemId) ?? '') + p.event.chunk).split('\n');
+      streamed.set(p.event.itemId, lines.pop()!);
+      if (lines.length) emit({}, () => lines.map((l) => `  ${l}`).join('\n'));
+    }),
     client.on('item/updated', (p) => {
       if (p.threadId !== threadId || p.item.type !== 'command_execution' || p.item.status === 'running') return;
       const item = p.item;
-      emit({ type: 'item', item }, () => styled(item));
+      const rest = streamed.get(item.id);
+      if (rest === undefined) return emit({ type: 'item', item }, () => styled(item));
+      // Its output is on screen already: finish the last line and say how it ended.
+      streamed.delete(item.id);
+      const state = item.status === 'completed' || item.status === 'failed' ? `exit ${item.exitCode ?? '?'}` : item.status;
+      emit({ type: 'item', item }, () => `${rest ? `  ${rest}\n` : ''}${paint(item.status === 'completed' ? 'dim' : 'red', `$ ${item.command}  (${state})`)}`);
     }),
     client.on('thread/status', (p) => {
       if (p.threadId !== threadId) return;
