@@ -172,6 +172,9 @@ describe('baton --remote over the secure channel', () => {
     expect(fork.items.at(-1).reason).toContain(t.id);
     expect(cJson(['thread', 'show', t.id]).status).toBe('running');
     expect(c(['thread', 'interrupt', t.id]).code).toBe(0);
+
+    const last = cJson(['fork', '--last', '--cd', server.repo, '--title', 'fork-of-last']);
+    expect(last.forkedFrom.threadId).toBe(t.id); // the interrupt made it the latest updated
   });
 
   it('resume --add-dir grants write access to more directories on the thread\'s host', () => {
