@@ -64,7 +64,7 @@ export class Pair {
       store,
       threads,
       projects,
-      peers: (h) => (this.homes[h] ? (this.opts.link?.(id, h) ?? this.link(id, h)) : null),
+      peers: (h) => this.opts.link?.(id, h) ?? (this.homes[h] ? this.link(id, h) : null),
       hosts: () => [id, ...others()],
       chunkBytes: this.opts.chunkBytes,
       retries: this.opts.retries ?? 1,

@@ -1,0 +1,54 @@
+// A destination app-server in its own process, for tests that kill it for real: it serves the
+// peer protocol on a loopback TCP port (length-prefixed FramedPeerLink frames) and, when told
+// by CRASH_AT=<message type>:<before|after>, sends itself SIGKILL at that point of that message
+// — before handling it, or after handling it but before the answer leaves. Run with
+// `node --import tsx destinationProcess.test-support.ts`; it prints `port <n>` when ready.
+import net from 'node:net';
+import { createAgent } from '../agent';
+import { ProjectStore } from '../projects/projectStore';
+import { homePaths } from '../storage/home';
+import { ThreadStore } from '../storage/threadStore';
+import { ThreadService } from '../threads/service';
+import { FramedPeerLink, type PeerHandler } from './peer';
+import { HandoffService } from './service';
+
+const home = process.env.BATON_HOME!;
+const hostId = process.env.HOST_ID!;
+const [crashType, crashPoint] = (process.env.CRASH_AT ?? '').split(':');
+
+const store = new ThreadStore(home);
+const projects = new ProjectStore(homePaths(home).projects);
+const threads = new ThreadService({ store, projects, home, hostId, createAgent: (s) => createAgent(s) });
+const handoff = new HandoffService({ home, hostId, serverVersion: '0.1.0-test', store, threads, projects, peers: () => null, hosts: () => [hostId] });
+void handoff.recover();
+
+const handler: PeerHandler = async (req, payload) => {
+  if (req.type === crashType && crashPoint === 'before') process.kill(process.pid, 'SIGKILL');
+  const res = await handoff.handle(req, payload);
+  if (req.type === crashType && crashPoint === 'after') process.kill(process.pid, 'SIGKILL');
+  return res;
+};
+
+const server = net.createServer((sock) => {
+  const link = new FramedPeerLink('source', (b) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    sock.write(Buffer.concat([len, b]));
+  }, handler);
+  let buf = Buffer.alloc(0);
+  sock.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+      const n = buf.readUInt32BE(0);
+      void link.receive(buf.subarray(4, 4 + n));
+      buf = buf.subarray(4 + n);
+    }
+  });
+  sock.on('error', () => undefined);
+});
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`port ${(server.address() as net.AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => {
+  void threads.close().then(() => process.exit(0));
+});
