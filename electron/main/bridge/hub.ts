@@ -189,6 +189,11 @@ export class HostHub {
     return state.link;
   }
 
+  /** The live link to a host's app-server, or null while it is not connected. */
+  linkOf(hostId: HostId): HostLink | null {
+    return this.hosts.get(hostId)?.link ?? null;
+  }
+
   views(): HostView[] {
     return [...this.hosts.values()].map((s) => s.view);
   }
