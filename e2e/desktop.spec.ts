@@ -199,8 +199,15 @@ test('project, host, thread, a turn with an approval, and the run-location picke
   }
   const box = menu.getByRole('menuitem', { name: new RegExp(remote.alias) });
 
-  // The review dialog opens for the eligible host.
-  await box.click();
+  // The review dialog opens for the eligible host — reached with the keyboard alone: Escape
+  // closes the menu, Enter on the location button opens it with the first choosable host
+  // focused, Enter chooses it.
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+  await page.getByRole('button', { name: 'Run location: This computer' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(box).toBeFocused();
+  await page.keyboard.press('Enter');
   const review = page.getByRole('dialog', { name: 'Review handoff' });
   await expect(review).toContainText(`Move this thread to ${remote.alias}`);
   const handOff = review.getByRole('button', { name: 'Hand off' });
