@@ -1,0 +1,57 @@
+// A source app-server in its own process, for tests that kill it for real. MODE=handoff hands
+// THREAD off to host "gpu" (reached over loopback TCP at DEST_PORT, length-prefixed
+// FramedPeerLink frames) and, with CRASH_AT=<message type>:<before|after>, sends itself SIGKILL
+// just before sending that message or just after its answer arrived. MODE=recover starts the
+// host again, runs recovery once, prints the outcomes as JSON and exits.
+import net from 'node:net';
+import { createAgent } from '../agent';
+import { ProjectStore } from '../projects/projectStore';
+import { homePaths } from '../storage/home';
+import { ThreadStore } from '../storage/threadStore';
+import { ThreadService } from '../threads/service';
+import { FramedPeerLink, type PeerLink } from './peer';
+import { HandoffService } from './service';
+
+const home = process.env.BATON_HOME!;
+const [crashType, crashPoint] = (process.env.CRASH_AT ?? '').split(':');
+
+function connect(port: number): PeerLink {
+  const sock = net.connect(port, '127.0.0.1');
+  const link = new FramedPeerLink('gpu', (b) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    sock.write(Buffer.concat([len, b]));
+  }, null);
+  let buf = Buffer.alloc(0);
+  sock.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+      const n = buf.readUInt32BE(0);
+      void link.receive(buf.subarray(4, 4 + n));
+      buf = buf.subarray(4 + n);
+    }
+  });
+  sock.on('close', () => link.close());
+  sock.on('error', () => link.close());
+  return {
+    async send(req, payload) {
+      if (req.type === crashType && crashPoint === 'before') process.kill(process.pid, 'SIGKILL');
+      const res = await link.send(req, payload);
+      if (req.type === crashType && crashPoint === 'after') process.kill(process.pid, 'SIGKILL');
+      return res;
+    },
+  };
+}
+
+const link = connect(Number(process.env.DEST_PORT));
+const store = new ThreadStore(home);
+const projects = new ProjectStore(homePaths(home).projects);
+const threads = new ThreadService({ store, projects, home, hostId: 'local', createAgent: (s) => createAgent(s) });
+const handoff = new HandoffService({ home, hostId: 'local', serverVersion: '0.1.0-test', store, threads, projects, peers: (h) => (h === 'gpu' ? link : null), hosts: () => ['local', 'gpu'], retries: 0 });
+
+const out =
+  process.env.MODE === 'recover' ? await handoff.recover() : await handoff.run({ thread: process.env.THREAD!, to: 'gpu' }).catch((e: Error) => ({ refused: e.message }));
+process.stdout.write(JSON.stringify(out) + '\n');
+handoff.journal.dispose();
+await threads.close();
+process.exit(0);
