@@ -79,6 +79,7 @@ describe('baton --remote over the secure channel', () => {
     expect(r.stdout).toMatch(/: allow/);
     expect(r.stdout).toMatch(/: deny/);
     expect(r.stdout).toMatch(/echo second-no\s+\(declined\)/);
+    expect(r.stdout).not.toContain('\x1b['); // …never into a pipe
     const items = cJson(['thread', 'show', t.id]).items as Array<{ type: string; decision?: string }>;
     expect(items.filter((i) => i.type === 'approval_decision').map((i) => i.decision)).toEqual(['allow', 'deny']);
   });
@@ -128,11 +129,19 @@ describe('baton --remote over the secure channel', () => {
     expect(r.ok, `stopped waiting for ${r.failedAt}; screen:\n${r.output}`).toBe(true);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('interrupting the turn');
+    expect(r.output).toContain('\x1b['); // colour on a terminal…
     expect(r.output).toContain(`Detached from thread ${t.id}`);
     const shown = cJson(['thread', 'show', t.id]);
     expect(shown.status).toBe('idle');
     expect(shown.items.some((i: { type: string }) => i.type === 'turn_interrupted')).toBe(true);
     expect(shown.items.find((i: { type: string; command?: string }) => i.command === 'sleep 30').status).toBe('interrupted');
+  });
+
+  it('NO_COLOR turns colour off in a terminal too', () => {
+    const t = cJson(['thread', 'new', '--project', 'app', '--title', 'no-colour', '--approval', 'never']);
+    const r = runInPty(bundle, client.home, [...remote, 'resume', t.id], [{ expect: '› ', send: '/detach\r' }], { env: { ...env, NO_COLOR: '1' } as Record<string, string> });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toMatch(/\x1b\[\d+m/);
   });
 
   it('detaching leaves a running turn running on its host', async () => {
