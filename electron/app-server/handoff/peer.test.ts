@@ -99,3 +99,28 @@ describe('peer links', () => {
     expect(seen).toContain('query');
   });
 });
+
+describe('relayed peer links', () => {
+  it('forwards requests addressed to another host through the relay and answers for a missing one', async () => {
+    // gpu ⇄ desktop ⇄ build: gpu's link to "build" runs over its channel to the desktop.
+    const seen: string[] = [];
+    const buildHandler: PeerHandler = async (req) => {
+      seen.push(req.type);
+      return { type: 'phase', op: (req as { op: string }).op, side: 'destination', phase: 'applied' };
+    };
+    // desktop ⇄ build
+    let toBuild!: FramedPeerLink;
+    const atBuild = new FramedPeerLink('desktop', (b) => void toBuild.receive(b), buildHandler);
+    toBuild = new FramedPeerLink('build', (b) => void atBuild.receive(b), null);
+    // gpu ⇄ desktop, the desktop routing by `to`
+    let desktopSide!: FramedPeerLink;
+    const gpuSide = new FramedPeerLink('desktop', (b) => void desktopSide.receive(b), null);
+    desktopSide = new FramedPeerLink('gpu', (b) => void gpuSide.receive(b), null, { route: (to) => (to === 'build' ? toBuild : null) });
+    const gpuToBuild = gpuSide.via('build');
+    expect(await call(gpuToBuild, { type: 'query', op })).toMatchObject({ phase: 'applied' });
+    expect(seen).toEqual(['query']);
+    await expect(call(gpuSide.via('nowhere'), { type: 'query', op })).rejects.toBeInstanceOf(PeerUnavailableError);
+    toBuild.close();
+    await expect(call(gpuToBuild, { type: 'query', op })).rejects.toThrow(/cannot be reached|channel closed/);
+  });
+});

@@ -28,8 +28,8 @@ export type ReplyTo<T extends PeerRequest['type']> = Extract<PeerResponse, { typ
 
 /** The other host cannot be reached now (connection cut, host down). Retry or recover; never guess. */
 export class PeerUnavailableError extends Error {
-  constructor(readonly host: string, detail: string) {
-    super(`Host "${host}" cannot be reached (${detail}).`);
+  constructor(readonly host: string, detail: string, message?: string) {
+    super(message ?? `Host "${host}" cannot be reached (${detail}).`);
     this.name = 'PeerUnavailableError';
   }
 }
@@ -53,6 +53,8 @@ export class HandoffFailure extends Error {
 /** Sends `req` and returns the response of the type that answers it; a peer's error becomes a HandoffFailure. */
 export async function call<R extends PeerRequest>(link: PeerLink, req: R, payload?: Uint8Array): Promise<ReplyTo<R['type']>> {
   const res = PeerResponse.parse(await link.send(PeerRequest.parse(req), payload));
+  // A relay that cannot reach the host answers for it: the host is unreachable, not refusing.
+  if (res.type === 'error' && res.error.code === 'peer-unreachable') throw new PeerUnavailableError('', 'through a relay', res.error.message);
   if (res.type === 'error') throw new HandoffFailure(res.error.code, res.error.message, res.error.hint);
   if (res.type !== replyType[req.type]) {
     throw new HandoffFailure('transfer-failed', `The other host answered "${req.type}" with "${res.type}".`, 'Both hosts must run the same Baton version.');
@@ -105,18 +107,22 @@ export class InProcessLink implements PeerLink {
 // Framing for a byte channel (the secure channel carries one frame per application message)
 //
 //   u32 BE  length of the JSON header in bytes
-//   JSON    {"id": <u32>, "kind": "req" | "res", "body": PeerRequest | PeerResponse}
+//   JSON    {"id": <u32>, "kind": "req" | "res", "to"?: <host id>, "body": PeerRequest | PeerResponse}
 //   bytes   payload (part bytes), to the end of the frame
+//
+// `to` names the final host when the frame goes through a relay (the desktop between two
+// remote hosts); a relay forwards the request there and returns the answer as its own.
 
 export interface PeerFrame {
   id: number;
   kind: 'req' | 'res';
+  to?: string;
   body: unknown;
   payload?: Uint8Array;
 }
 
 export function encodeFrame(f: PeerFrame): Buffer {
-  const header = Buffer.from(JSON.stringify({ id: f.id, kind: f.kind, body: f.body }), 'utf8');
+  const header = Buffer.from(JSON.stringify({ id: f.id, kind: f.kind, ...(f.to ? { to: f.to } : {}), body: f.body }), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(header.length);
   return Buffer.concat([len, header, f.payload ? Buffer.from(f.payload) : Buffer.alloc(0)]);
@@ -127,10 +133,12 @@ export function decodeFrame(buf: Uint8Array): PeerFrame {
   if (b.length < 4) throw new Error('peer frame shorter than its length prefix');
   const n = b.readUInt32BE(0);
   if (4 + n > b.length) throw new Error('peer frame header runs past the frame');
-  const head = JSON.parse(b.toString('utf8', 4, 4 + n)) as { id: unknown; kind: unknown; body: unknown };
-  if (typeof head.id !== 'number' || (head.kind !== 'req' && head.kind !== 'res')) throw new Error('peer frame header is malformed');
+  const head = JSON.parse(b.toString('utf8', 4, 4 + n)) as { id: unknown; kind: unknown; to?: unknown; body: unknown };
+  if (typeof head.id !== 'number' || (head.kind !== 'req' && head.kind !== 'res') || (head.to !== undefined && typeof head.to !== 'string')) {
+    throw new Error('peer frame header is malformed');
+  }
   const payload = b.length > 4 + n ? Uint8Array.from(b.subarray(4 + n)) : undefined;
-  return { id: head.id, kind: head.kind, body: head.body, payload };
+  return { id: head.id, kind: head.kind, ...(head.to ? { to: head.to } : {}), body: head.body, payload };
 }
 
 /**
@@ -147,15 +155,28 @@ export class FramedPeerLink implements PeerLink {
     private readonly host: string,
     private readonly sendBytes: (b: Buffer) => void,
     private readonly handler: PeerHandler | null,
+    private readonly opts: {
+      /** As a relay: the link to a host named by a request's `to` (null: not connected). */
+      route?: (to: string) => PeerLink | null;
+    } = {},
   ) {}
 
   send(req: PeerRequest, payload?: Uint8Array): Promise<PeerResponse> {
-    if (this.closed) return Promise.reject(new PeerUnavailableError(this.host, 'channel closed'));
+    return this.sendTo(undefined, req, payload);
+  }
+
+  /** A link to `host` behind the relay at the other end of this channel (same channel, requests carry `to`). */
+  via(host: string): PeerLink {
+    return { send: (req, payload) => this.sendTo(host, req, payload) };
+  }
+
+  private sendTo(to: string | undefined, req: PeerRequest, payload?: Uint8Array): Promise<PeerResponse> {
+    if (this.closed) return Promise.reject(new PeerUnavailableError(to ?? this.host, 'channel closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        this.sendBytes(encodeFrame({ id, kind: 'req', body: req, payload }));
+        this.sendBytes(encodeFrame({ id, kind: 'req', to, body: req, payload }));
       } catch (e) {
         this.pending.delete(id);
         reject(new PeerUnavailableError(this.host, e instanceof Error ? e.message : String(e)));
@@ -182,7 +203,9 @@ export class FramedPeerLink implements PeerLink {
     }
     let res: PeerResponse;
     const parsed = PeerRequest.safeParse(frame.body);
-    if (!parsed.success || !this.handler) {
+    if (parsed.success && frame.to && this.opts.route) {
+      res = await this.forward(frame.to, parsed.data, frame.payload);
+    } else if (!parsed.success || !this.handler) {
       res = errorResponse(undefined, new HandoffFailure('transfer-failed', parsed.success ? 'This host does not accept handoffs.' : `Invalid handoff message: ${parsed.error.issues[0]?.message ?? 'invalid'}.`));
     } else {
       try {
@@ -192,6 +215,18 @@ export class FramedPeerLink implements PeerLink {
       }
     }
     if (!this.closed) this.sendBytes(encodeFrame({ id: frame.id, kind: 'res', body: res }));
+  }
+
+  private async forward(to: string, req: PeerRequest, payload: Uint8Array | undefined): Promise<PeerResponse> {
+    const op = req.type === 'describe' ? undefined : req.op;
+    const next = this.opts.route!(to);
+    if (!next) return errorResponse(op, new HandoffFailure('peer-unreachable', `Host "${to}" is not connected to the relaying host.`));
+    try {
+      return await next.send(req, payload);
+    } catch (e) {
+      if (e instanceof PeerUnavailableError) return errorResponse(op, new HandoffFailure('peer-unreachable', e.message));
+      return errorResponse(op, e);
+    }
   }
 
   /** The channel is gone: fail what is pending, refuse what comes. */
