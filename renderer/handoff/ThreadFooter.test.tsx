@@ -102,6 +102,13 @@ describe('ThreadFooter', () => {
     expect(text).toContain('Nothing was lost: the thread is still on This computer, intact.');
   });
 
+  it('when the other host stops answering, says it will finish by itself', async () => {
+    await send(status({}));
+    await send(status({ stage: 'applying', state: 'in-doubt' }));
+    expect(container.querySelector('progress')).toBeNull();
+    expect(container.querySelector('[role="status"]')!.textContent).toContain('finishes by itself when both hosts can talk again');
+  });
+
   it('ignores a push that does not match the contract', async () => {
     await act(async () => push({ push: 'handoff/progress', payload: { operationId: 'x', stage: 'teleporting' } }));
     expect(container.querySelector('progress')).toBeNull();

@@ -41,6 +41,17 @@ export function createHandoffStore(client: BridgeClient, onMoved: (threadId: str
       if (status.state === 'moved') {
         set({ outcome: { kind: 'moved', to: status.destination }, progress: null, review: null });
         onMoved(status.threadId, status.destination);
+      } else if (status.state === 'in-doubt') {
+        // The decision is known to the source but the other host cannot be told now: recovery
+        // finishes it when both can talk again.
+        set({
+          progress: null,
+          outcome: {
+            kind: 'failed',
+            message: status.error?.message ?? 'The other host stopped answering during the handoff.',
+            hint: 'It finishes by itself when both hosts can talk again; the thread ends up live on exactly one of them, nothing is lost.',
+          },
+        });
       } else if (status.state === 'aborted') {
         set({
           progress: null,
