@@ -106,7 +106,9 @@ describe('ThreadFooter', () => {
     await send(status({}));
     await send(status({ stage: 'applying', state: 'in-doubt' }));
     expect(container.querySelector('progress')).toBeNull();
-    expect(container.querySelector('[role="status"]')!.textContent).toContain('finishes by itself when both hosts can talk again');
+    const text = container.querySelector('[role="status"]')!.textContent!;
+    expect(text).toContain('Handoff waiting: The other host stopped answering');
+    expect(text).toContain('finishes by itself when both hosts can talk again');
   });
 
   it('ignores a push that does not match the contract', async () => {

@@ -40,6 +40,10 @@ export function ThreadFooter({ host, thread, readOnly }: { host: string; thread:
           <div className={`footer-outcome ${outcome.kind}`} role="status">
             {outcome.kind === 'moved' ? (
               <span>Handed off to {hostLabel(outcome.to, hosts)}.</span>
+            ) : outcome.kind === 'waiting' ? (
+              <span>
+                Handoff waiting: {outcome.message} {outcome.hint}
+              </span>
             ) : (
               <span>
                 Handoff failed: {outcome.message} {outcome.hint}

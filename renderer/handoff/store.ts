@@ -22,7 +22,7 @@ export interface HandoffState {
   review: ReviewState | null;
   progress: BridgeHandoffStatus | null;
   /** How the last handoff ended, for the banner in the thread view. */
-  outcome: { kind: 'moved'; to: string } | { kind: 'failed'; message: string; hint?: string } | null;
+  outcome: { kind: 'moved'; to: string } | { kind: 'failed' | 'waiting'; message: string; hint?: string } | null;
 
   openMenu(host: string, thread: string): Promise<void>;
   closeMenu(): void;
@@ -47,7 +47,7 @@ export function createHandoffStore(client: BridgeClient, onMoved: (threadId: str
         set({
           progress: null,
           outcome: {
-            kind: 'failed',
+            kind: 'waiting',
             message: status.error?.message ?? 'The other host stopped answering during the handoff.',
             hint: 'It finishes by itself when both hosts can talk again; the thread ends up live on exactly one of them, nothing is lost.',
           },
