@@ -63,15 +63,24 @@ export function runBaton(bundle: string, home: string, args: string[], opts: { e
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Like runBaton, without blocking this process (for servers that run inside the test). */
-export function runBatonAsync(bundle: string, home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+/**
+ * Like runBaton, without blocking this process: for servers that run inside the test, and for
+ * sshd, whose log pipe this process must keep draining (a blocked sshd stalls every login).
+ */
+export function runBatonAsync(bundle: string, home: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return runAsync(process.execPath, [bundle, ...args], { ...process.env, NO_COLOR: '1', BATON_HOME: home, ...opts.env }, opts.timeoutMs ?? 60_000, opts.input ?? '');
+}
+
+function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, input = ''): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, NO_COLOR: '1', BATON_HOME: home, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(input);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
@@ -191,11 +200,23 @@ export interface PtyResult {
   output: string;
 }
 
-/** Runs `baton args` in a pseudo-terminal through the steps; the process must exit afterwards. */
-export function runInPty(bundle: string, home: string, args: string[], steps: PtyStep[], opts: { env?: NodeJS.ProcessEnv; stepTimeoutMs?: number; exitTimeoutMs?: number } = {}): PtyResult {
+type PtyOptions = { env?: NodeJS.ProcessEnv; stepTimeoutMs?: number; exitTimeoutMs?: number };
+
+function ptySpec(bundle: string, home: string, args: string[], steps: PtyStep[], opts: PtyOptions): string {
   const env: Record<string, string> = { BATON_HOME: home, TERM: 'xterm', ...(opts.env as Record<string, string>) };
-  const spec = { argv: [process.execPath, bundle, ...args], env, steps, stepTimeout: (opts.stepTimeoutMs ?? 20_000) / 1000, exitTimeout: (opts.exitTimeoutMs ?? 15_000) / 1000 };
-  const r = spawnSync('python3', ['-c', PTY_DRIVER, JSON.stringify(spec)], { encoding: 'utf8', timeout: 120_000 });
+  return JSON.stringify({ argv: [process.execPath, bundle, ...args], env, steps, stepTimeout: (opts.stepTimeoutMs ?? 20_000) / 1000, exitTimeout: (opts.exitTimeoutMs ?? 15_000) / 1000 });
+}
+
+/** Runs `baton args` in a pseudo-terminal through the steps; the process must exit afterwards. */
+export function runInPty(bundle: string, home: string, args: string[], steps: PtyStep[], opts: PtyOptions = {}): PtyResult {
+  const r = spawnSync('python3', ['-c', PTY_DRIVER, ptySpec(bundle, home, args, steps, opts)], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`pty driver failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as PtyResult;
+}
+
+/** runInPty without blocking this process (see runBatonAsync). */
+export async function runInPtyAsync(bundle: string, home: string, args: string[], steps: PtyStep[], opts: PtyOptions = {}): Promise<PtyResult> {
+  const r = await runAsync('python3', ['-c', PTY_DRIVER, ptySpec(bundle, home, args, steps, opts)], process.env, 180_000);
+  if (r.code !== 0) throw new Error(`pty driver failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as PtyResult;
 }
