@@ -134,7 +134,15 @@ export class HandoffService {
    * Resolves every open operation (call on start, and whenever a host reconnects): asks the
    * other side for its phase, decides with `resolveRecovery`, and does this side's part.
    */
-  async recover(): Promise<RecoveryOutcome[]> {
+  recover(): Promise<RecoveryOutcome[]> {
+    // One pass at a time: two reconnects in a row must not run one operation's actions twice at once.
+    this.recovering ??= this.recoverOnce().finally(() => (this.recovering = null));
+    return this.recovering;
+  }
+
+  private recovering: Promise<RecoveryOutcome[]> | null = null;
+
+  private async recoverOnce(): Promise<RecoveryOutcome[]> {
     const out: RecoveryOutcome[] = [];
     for (const entry of this.journal.open()) {
       if (entry.side === 'source' && this.source.isRunning(entry.op)) continue;
