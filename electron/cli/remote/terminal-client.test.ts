@@ -90,6 +90,7 @@ describe('baton --remote over the secure channel', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'thread', thread: { id: t.id } });
+    for (const l of lines) expect(['thread', 'item', 'approval', 'turn', 'detached']).toContain(l.type);
     expect(lines.some((l) => l.type === 'approval' && l.decision === 'always')).toBe(true);
     expect(lines.some((l) => l.type === 'item' && l.item.type === 'command_execution' && l.item.output.includes('json-ok'))).toBe(true);
     expect(lines.at(-1)).toMatchObject({ type: 'turn', outcome: 'completed' });

@@ -39,9 +39,10 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
   const again = `baton ${opts.remoteHint}resume ${threadId}`;
 
   let rl: Interface | null = null;
-  const emit = (json: Record<string, unknown>, human: () => string | null) => {
+  /** One record for --json (null: nothing for scripts), or human text (null: nothing to show). */
+  const emit = (json: Record<string, unknown> | null, human: () => string | null) => {
     if (opts.json) {
-      opts.output.write(JSON.stringify(json) + '\n');
+      if (json) opts.output.write(JSON.stringify(json) + '\n');
       return;
     }
     const text = human();
@@ -55,7 +56,7 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
     }
   };
   const notice = (text: string) => {
-    if (rl && opts.interactive && !opts.json) emit({}, () => paint('dim', text));
+    if (rl && opts.interactive && !opts.json) emit(null, () => paint('dim', text));
     else opts.errors.write(`baton: ${text}\n`);
   };
   const styled = (item: TranscriptItem): string => {
@@ -93,9 +94,9 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
 
   // ---- what was there before we attached
   emit({ type: 'thread', thread: meta }, () => formatHeader(meta));
-  if ((first.nextCursor || tailItems.length < (first.items ?? []).length) && !opts.json) emit({}, () => paint('dim', `… earlier items: baton ${opts.remoteHint}thread show ${threadId}`));
+  if ((first.nextCursor || tailItems.length < (first.items ?? []).length) && !opts.json) emit(null, () => paint('dim', `… earlier items: baton ${opts.remoteHint}thread show ${threadId}`));
   for (const item of tailItems) emit({ type: 'item', item, history: true }, () => styled(item));
-  if (running) emit({}, () => paint('dim', pending.length ? '(the turn is waiting for your approval)' : '(a turn is running)'));
+  if (running) emit(null, () => paint('dim', pending.length ? '(the turn is waiting for your approval)' : '(a turn is running)'));
 
   const prompt = () => {
     if (!rl || !opts.interactive) return;
@@ -141,7 +142,7 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
       if (p.threadId !== threadId || opts.json || p.event.kind !== 'item_delta' || p.event.field !== 'output') return;
       const lines = ((streamed.get(p.event.itemId) ?? '') + p.event.chunk).split('\n');
       streamed.set(p.event.itemId, lines.pop()!);
-      if (lines.length) emit({}, () => lines.map((l) => `  ${l}`).join('\n'));
+      if (lines.length) emit(null, () => lines.map((l) => `  ${l}`).join('\n'));
     }),
     client.on('item/updated', (p) => {
       if (p.threadId !== threadId || p.item.type !== 'command_execution' || p.item.status === 'running') return;
