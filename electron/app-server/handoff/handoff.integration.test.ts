@@ -313,6 +313,33 @@ describe('handoff between two app-servers', () => {
     await pair.closeAll();
   });
 
+  it('cancels mid-transfer: the thread stays live on the source, the destination keeps nothing; after the decision cancel is refused', async () => {
+    const w = await world('cancel', { approvalPolicy: 'never', chunkBytes: 1024 });
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    let cancelled: Promise<unknown> | null = null;
+    w.pair.fault = (req, point) => {
+      if (req.type === 'part' && point === 'after-handling' && !cancelled) cancelled = A.handoff.cancel(review.operationId);
+    };
+    const s = await A.handoff.run({ operationId: review.operationId });
+    expect(s).toMatchObject({ state: 'aborted', error: { code: 'cancelled' } });
+    expect(await cancelled).toMatchObject({ cancelled: true, stage: 'aborted' });
+    expect((await read(w, 'local')).status).toBe('idle');
+    expect(B.store.exists(w.threadId)).toBe(false);
+    expect(existsSync(path.join(B.home, 'handoff', 'staging', review.operationId))).toBe(false);
+    w.pair.fault = null;
+    // Once committed, it can only finish.
+    const r2 = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    let late: Promise<unknown> | null = null;
+    w.pair.fault = (req, point) => {
+      if (req.type === 'commit' && point === 'before-delivery' && !late) late = A.handoff.cancel(r2.operationId);
+    };
+    expect((await A.handoff.run({ operationId: r2.operationId })).state).toBe('moved');
+    await expect(late).rejects.toMatchObject({ code: 'too-late-to-cancel' });
+    await w.pair.closeAll();
+  });
+
   it('runs only one of two handoffs of the same thread started at once', async () => {
     const w = await world('twice', { approvalPolicy: 'never' });
     const A = w.pair.get('local');
