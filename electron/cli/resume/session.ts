@@ -263,7 +263,8 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
         const action = decideLine({ running, pending }, queue[0]!);
         if (action.kind === 'wait') break;
         queue.shift();
-        await perform(action);
+        // One failed call (the server said no) is reported, and the session goes on.
+        await perform(action).catch((e: unknown) => notice(`${(e as Error).message}${(e as { hint?: string }).hint ? ` ${(e as { hint?: string }).hint}` : ''}`));
       }
     } finally {
       pumping = false;
