@@ -117,22 +117,13 @@ export class ThreadAccess {
     if (t.status !== 'moved') {
       throw new HandoffFailure('apply-failed', `Thread ${id} is live on this host (${t.status}); a second copy cannot arrive.`, 'Hand it off from here instead.');
     }
-    // The store stamps each append with one epoch: append runs of equal epoch.
-    let i = have.length;
-    while (i < events.length) {
-      const epoch = events[i]!.epoch;
-      let j = i;
-      while (j < events.length && events[j]!.epoch === epoch) j++;
-      const bodies = events.slice(i, j).map(bodyOf);
-      const expect = events[i]!.rev - 1;
-      await this.store.append(id, () => bodies, {
-        epoch,
-        guard: (cur) => {
-          if (cur.revision !== expect) throw new HandoffFailure('apply-failed', `Thread ${id} changed while it was being received (revision ${cur.revision}, expected ${expect}).`);
-        },
-      });
-      i = j;
-    }
+    // Verbatim: revisions, epochs and write times as the sender has them, so both copies of the
+    // log stay byte-comparable after a round trip.
+    await this.store.appendVerbatim(id, events.slice(have.length), {
+      guard: (cur) => {
+        if (cur.revision !== have.length) throw new HandoffFailure('apply-failed', `Thread ${id} changed while it was being received (revision ${cur.revision}, expected ${have.length}).`);
+      },
+    });
   }
 
   async startTurn(id: string, input: string): Promise<void> {

@@ -403,6 +403,11 @@ export class ThreadService {
         const writer = epoch ?? t.epoch;
         if (writer !== t.epoch) throw new FencedError(id, writer, t.epoch);
         if (t.status === 'moved') throw new FencedError(id, writer, t.epoch, t.movedTo);
+        // Frozen for a handoff: the capture is being sent, so nothing may change it (the
+        // handoff itself writes through the store, not through here).
+        if (t.status === 'handing-off') {
+          throw new RpcError('conflict', `Thread ${id} is being handed off to another host.`, 'Wait until the handoff finishes, then act on the thread where it lives.');
+        }
       },
     });
   }
