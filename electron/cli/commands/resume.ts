@@ -30,8 +30,8 @@ export function registerResume(program: Command): void {
       .option('--add-dir <dir>', "grant write access to DIR too (repeatable; a path on the thread's host)", (v: string, all: string[]) => [...all, v], [] as string[])
       .option('--tail <n>', 'transcript items to print on attach', '20')
       .addHelpText('after', resumeHelp),
-  ).action((ref: string | undefined, opts: ResumeOptions) =>
-    runWithSession(opts, async (s) => {
+  ).action(async (ref: string | undefined, opts: ResumeOptions) => {
+    await runWithSession(opts, async (s) => {
       if (!!ref === !!opts.last) {
         throw new CliError(ref ? 'Pass either a thread or --last, not both.' : 'Which thread? Name one (id, id prefix or title) or pass --last.', 'See `baton help resume`.', ExitCode.usage);
       }
@@ -63,6 +63,9 @@ export function registerResume(program: Command): void {
         output: process.stdout,
         errors: process.stderr,
       });
-    }),
-  );
+    });
+    // Detached means gone: a terminal left in some odd state, or a remote link slow to say
+    // goodbye, must not keep the person waiting. Normally the process has exited long before.
+    setTimeout(() => process.exit(), 3000).unref();
+  });
 }

@@ -12,6 +12,7 @@ import { lineConnection } from '../../app-server/rpc/stdio';
 import { readLiveServerInfo } from '../../app-server/server/serverInfo';
 import { SERVER_VERSION } from '../../app-server/server/version';
 import { batonHome, homePaths } from '../../app-server/storage/home';
+import type { SecureChannel } from '../../app-server/transport/channel';
 import { connectSecure } from '../../app-server/transport/client';
 import { TransportError } from '../../app-server/transport/errors';
 import { fingerprint, loadOrCreateIdentity } from '../../app-server/transport/identity';
@@ -143,7 +144,19 @@ async function connectUrl(target: Extract<RemoteTarget, { kind: 'url' }>, select
   });
   if (firstContact) note(`first contact with ${address}: its key ${fingerprint(channel.remoteStatic)} is now pinned in ${home}/known_servers.`);
   const conn = secureChannelConnection(channel);
-  return { conn, label: target.url, close: async () => void (await channel.close().catch(() => undefined)) };
+  return { conn, label: target.url, close: () => closeChannel(channel) };
+}
+
+/**
+ * A clean end (authenticated CLOSE), but bounded: a busy or vanished server must not keep the
+ * CLI alive for the WebSocket's own 30-second closing timeout.
+ */
+async function closeChannel(channel: SecureChannel): Promise<void> {
+  await channel.close().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([channel.closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))]);
+  clearTimeout(timer);
+  if (!ended) channel.destroy();
 }
 
 export function transportToCli(e: unknown, url: string, home: string, tokenEnv: string | undefined): Error {
@@ -218,7 +231,7 @@ async function connectSavedHost(name: string, home: string): Promise<Link> {
     conn: secureChannelConnection(ch),
     label: `${name} (over SSH)`,
     close: async () => {
-      await ch.close().catch(() => undefined);
+      await closeChannel(ch);
       await closeAll();
     },
   };

@@ -3,9 +3,12 @@
 // Noise), from a different BATON_HOME whose key the server admits. Covers list, send --wait,
 // scripted resume with approvals, the interactive path in a pseudo-terminal (approve,
 // interrupt, detach), fork, the Unix socket, and each bad input as a one-line error.
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRpcServer } from '../../app-server/rpc/dispatcher';
 import { secureChannelConnection } from '../../app-server/rpc/secureChannel';
@@ -208,6 +211,34 @@ describe('baton --remote over the secure channel', () => {
     expect(cJson(['thread', 'archive', t.id]).archived).toBe(true);
     expect(cJson<Array<{ id: string }>>(['thread', 'list']).map((x) => x.id)).not.toContain(t.id);
     expect(cJson(['thread', 'archive', t.id, '--undo']).archived).toBe(false);
+  });
+
+  it('works over wss:// (TLS in front of the secure channel), the token allowed there', async () => {
+    // A TLS terminator with a throwaway certificate that only this call trusts (NODE_EXTRA_CA_CERTS).
+    const dir = path.join(tmp, 'tls');
+    mkdirSync(dir);
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'pipe' });
+    const proxy = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (front) => {
+      const back = net.connect(serve.info.securePort, '127.0.0.1');
+      front.pipe(back).pipe(front);
+      front.on('error', () => back.destroy());
+      back.on('error', () => front.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (proxy.address() as net.AddressInfo).port;
+      const r = await runBatonAsync(bundle, client.home, ['--remote', `wss://localhost:${port}`, '--remote-auth-token-env', 'BATON_TEST_TOKEN', 'thread', 'list', '--json'], { env: { ...env, NODE_EXTRA_CA_CERTS: cert } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).map((x: { title: string }) => x.title)).toContain('wait-test');
+      // Without trusting the certificate, TLS refuses before any token is sent.
+      const untrusted = await runBatonAsync(bundle, client.home, ['--remote', `wss://localhost:${port}`, '--remote-auth-token-env', 'BATON_TEST_TOKEN', 'thread', 'list'], { env });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/certificate/);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('works over the Unix socket', () => {

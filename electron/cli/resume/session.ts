@@ -185,10 +185,15 @@ export async function attach(s: Session, ref: string, opts: AttachOptions): Prom
   const finish = (code: number) => {
     if (finished) return;
     finished = true;
+    // Resolve first: whatever happens while tearing down, the command ends and closes the session.
+    resolveDone(code);
     for (const off of offs) off();
     process.off('SIGINT', onSigint);
-    rl?.close();
-    resolveDone(code);
+    try {
+      rl?.close();
+    } catch {
+      // Already closed with its input.
+    }
   };
   const detach = (why?: string) => {
     const keeps = running ? (s.mode === 'embedded' ? ' No `baton serve` runs for this BATON_HOME, so its running turn stops now; start one to keep turns running after you leave.' : ' Its turn keeps running on its host.') : '';
