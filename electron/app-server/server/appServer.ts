@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, MAX_MESSAGE_BYTES } from '../../../shared/contracts/r
 import type { AgentSettings } from '../../../shared/contracts/thread';
 import { probeSandbox } from '../agent/sandbox';
 import type { Agent } from '../agent/types';
+import type { HandoffWiring } from '../handoff/extension';
 import { ProjectStore } from '../projects/projectStore';
 import { createRpcServer, type Handlers, type MessageConnection, type RpcServer } from '../rpc/dispatcher';
 import { notificationsFor } from '../rpc/notify';
@@ -25,6 +26,8 @@ export interface AppServerOptions {
   onError?: (e: unknown) => void;
   /** Default: every extension in ./extensions.ts. */
   extensions?: AppServerExtension[];
+  /** The hosts this host's handoff coordinator can reach (default: none; a headless server only answers `handoff/peer`). */
+  handoff?: HandoffWiring;
 }
 
 export interface AppServer {
@@ -92,6 +95,6 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
         rpc.closeAll();
       })()),
   };
-  for (const extend of opts.extensions ?? appServerExtensions) await extend(app);
+  for (const extend of opts.extensions ?? appServerExtensions) await extend(app, opts);
   return app;
 }

@@ -3,8 +3,10 @@
 // notifications, and listeners. One line per extension; `baton serve`, the CLI's embedded
 // server and the desktop app all start the same list.
 import { threadArchiveExtension } from '../archive/extension';
-import type { AppServer } from './appServer';
+import { handoffExtension } from '../handoff/extension';
+import type { AppServer, AppServerOptions } from './appServer';
 
-export type AppServerExtension = (app: AppServer) => void | Promise<void>;
+/** `opts` are the options startAppServer was given (an extension's own settings live there, e.g. `handoff`). */
+export type AppServerExtension = (app: AppServer, opts: AppServerOptions) => void | Promise<void>;
 
-export const appServerExtensions: AppServerExtension[] = [threadArchiveExtension];
+export const appServerExtensions: AppServerExtension[] = [threadArchiveExtension, handoffExtension];

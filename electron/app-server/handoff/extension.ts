@@ -1,0 +1,50 @@
+// Handoff as part of every app-server (server/extensions.ts): registers handoff/* and
+// `handoff/peer` on the RPC server and runs recovery once at start. Who this host can reach is
+// the embedder's business (AppServerOptions.handoff): the desktop and the CLI pass links to the
+// hosts they hold connections to; a headless `baton serve` has none, so it answers
+// `handoff/peer` as a destination and coordinates only handoffs whose peer it can be given.
+import type { AppServer, AppServerOptions } from '../server/appServer';
+import { SERVER_VERSION } from '../server/version';
+import type { PeerLink } from './peer';
+import { registerHandoff } from './rpc';
+import type { HandoffService, RecoveryOutcome } from './service';
+
+export interface HandoffWiring {
+  /** A link to another host's app-server, or null when it is not connected (default: none). */
+  peers?: (host: string) => PeerLink | null;
+  /** Hosts a thread could go to, this one included (default: only this host). */
+  hosts?: () => string[];
+  retries?: number;
+  retryDelayMs?: number;
+  chunkBytes?: number;
+}
+
+const services = new WeakMap<AppServer, HandoffService>();
+
+export function handoffExtension(app: AppServer, opts?: Pick<AppServerOptions, 'handoff'>): void {
+  const w = opts?.handoff ?? {};
+  const { service } = registerHandoff(
+    { home: app.home, hostId: app.hostId, serverVersion: SERVER_VERSION, store: app.store, threads: app.threads, projects: app.projects, rpc: app.rpc },
+    {
+      peers: w.peers ?? (() => null),
+      hosts: w.hosts ?? (() => [app.hostId]),
+      ...(w.retries !== undefined ? { retries: w.retries } : {}),
+      ...(w.retryDelayMs !== undefined ? { retryDelayMs: w.retryDelayMs } : {}),
+      ...(w.chunkBytes !== undefined ? { chunkBytes: w.chunkBytes } : {}),
+    },
+  );
+  services.set(app, service);
+}
+
+/** This app-server's coordinator (for the agent tools, `run`, tests); undefined when handoff is not among its extensions. */
+export function handoffServiceOf(app: AppServer): HandoffService | undefined {
+  return services.get(app);
+}
+
+/**
+ * Runs recovery again: call when a peer host (re)connects, so operations left open while it
+ * was away end with one live owner. Passes share one run (HandoffService.recover).
+ */
+export function recoverHandoffs(app: AppServer): Promise<RecoveryOutcome[]> {
+  return services.get(app)?.recover() ?? Promise.resolve([]);
+}
