@@ -2,25 +2,15 @@
 // with the real coordinator (electron/app-server/handoff/) on both app-servers and the peer
 // messages carried by the desktop's links (handoffPeersOf). This computer → "gpu": review,
 // start, progress pushed to the window, and the merged list shows the thread where it now lives.
-//
-// The two app-servers are assembled here like startAppServer does, plus registerHandoff, until
-// startAppServer registers handoff itself (then this should use it).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BridgePushName } from '../../../shared/contracts/bridge';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../../shared/contracts/rpc';
 import { createAgent } from '../../app-server/agent/index';
 import { isolateGit, makeScenario, removeTree } from '../../app-server/git/test-repos';
-import { registerHandoff } from '../../app-server/handoff/rpc';
-import { ProjectStore } from '../../app-server/projects/projectStore';
-import { createRpcServer, type Handlers } from '../../app-server/rpc/dispatcher';
-import { notificationsFor } from '../../app-server/rpc/notify';
 import { connectionPair } from '../../app-server/rpc/stdio';
-import { homePaths } from '../../app-server/storage/home';
-import { ThreadStore } from '../../app-server/storage/threadStore';
-import { ThreadService } from '../../app-server/threads/service';
+import { startAppServer } from '../../app-server/server/appServer';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
 import { handoffPeersOf, type HandoffPeers } from './handoffPeers';
 import { linkOver } from './hostLink';
@@ -41,37 +31,20 @@ const call = async (method: string, payload: unknown) => {
 };
 
 async function startHost(hostId: string, repo: string, peers: HandoffPeers | null) {
-  const home = path.join(root, hostId);
-  const store = new ThreadStore(home);
-  const projects = new ProjectStore(homePaths(home).projects);
-  const threads = new ThreadService({ store, projects, home, hostId, createAgent: (s) => createAgent(s) });
-  const handlers: Handlers = {
-    initialize: () => ({ serverVersion: '0.1.0', protocolVersion: PROTOCOL_VERSION, hostId, capabilities: { providers: ['offline'], sandbox: false, maxMessageBytes: MAX_MESSAGE_BYTES } }),
-    'project/add': async (p) => ({ project: await projects.add(p.path, p.name) }),
-    'project/list': () => ({ projects: projects.list() }),
-    'project/remove': (p) => ({ removed: projects.remove(p.project) }),
-    'thread/start': async (p) => ({ thread: await threads.start(p) }),
-    'thread/list': (p) => threads.listWithProblems(p),
-    'thread/read': (p) => threads.read(p),
-    'thread/fork': async (p) => ({ thread: await threads.fork(p) }),
-    'thread/configure': async (p) => ({ thread: await threads.configure(p) }),
-    'thread/archive': async (p) => ({ thread: await threads.archive(p) }),
-    'turn/start': (p) => threads.startTurn(p),
-    'turn/interrupt': (p) => threads.interrupt(p),
-    'approval/respond': (p) => threads.respondApproval(p),
-  };
-  const rpc = createRpcServer(handlers);
-  threads.onEvent((threadId, event, thread) => {
-    for (const n of notificationsFor(threadId, event, thread)) rpc.notify(n.name, n.params as never);
+  // startAppServer registers handoff itself; the desktop gives This computer's server its links.
+  const app = await startAppServer({
+    home: path.join(root, hostId),
+    hostId,
+    createAgent: (s) => createAgent(s),
+    handoff: { ...(peers ? { peers: peers.peers, hosts: peers.hosts } : {}), retries: 0 },
   });
-  registerHandoff({ home, hostId, serverVersion: '0.1.0', store, threads, projects, rpc }, { peers: peers?.peers ?? (() => null), hosts: peers?.hosts ?? (() => [hostId]), retries: 0 });
-  await projects.add(repo, 'app');
+  await app.projects.add(repo, 'app');
   const [mine, theirs] = connectionPair();
-  rpc.attach(theirs);
+  app.attach(theirs);
   await hub.attach(hostId, linkOver(mine));
   closers.push(async () => {
     mine.close();
-    await threads.close();
+    await app.close();
   });
 }
 
