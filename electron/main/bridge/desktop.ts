@@ -7,6 +7,7 @@ import { defaultServerBundle, defaultSshPaths } from '../ssh/index';
 import type { ConnectionsPort } from './connections';
 import { createDispatcher, type BridgeDispatch } from './dispatch';
 import { HostHub } from './hub';
+import { handoffPeersOf } from './handoffPeers';
 import { startLocalHost } from './local';
 import { sshConnections } from './sshConnections';
 
@@ -32,7 +33,7 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop> 
   const connections =
     opts.connections ?? sshConnections({ paths: { ...defaultSshPaths(), batonHome: home }, bundlePath: opts.bundlePath ?? defaultServerBundle() });
   const hub = new HostHub(connections);
-  const local = await startLocalHost(home);
+  const local = await startLocalHost(home, handoffPeersOf(hub));
   await hub.attach('local', local.link);
   if (opts.autoConnect ?? true) {
     for (const h of connections.list()) void connections.connect(h.id).catch(() => undefined);

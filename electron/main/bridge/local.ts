@@ -2,6 +2,7 @@
 // joins it (two writers on one home would fight over thread locks); otherwise the app-server
 // runs embedded in this process, connected through an in-process message pair.
 import { createAgent } from '../../app-server/agent/index';
+import type { HandoffWiring } from '../../app-server/handoff/extension';
 import { connectionPair } from '../../app-server/rpc/stdio';
 import { connectWebSocket } from '../../app-server/rpc/websocket';
 import { startAppServer, type AppServer } from '../../app-server/server/appServer';
@@ -15,13 +16,14 @@ export interface LocalHost {
   mode: 'server' | 'embedded';
 }
 
-export async function startLocalHost(home: string): Promise<LocalHost> {
+/** `handoff`: the embedded server's coordinator peers (handoffPeersOf(hub)); a joined `baton serve` has its own (none). */
+export async function startLocalHost(home: string, handoff?: HandoffWiring): Promise<LocalHost> {
   const info = readLiveServerInfo(homePaths(home).serverInfo);
   if (info) {
     const conn = await connectWebSocket(info.url, info.token);
     return { link: linkOver(conn, async () => conn.close()), mode: 'server' };
   }
-  const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
+  const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings), ...(handoff ? { handoff } : {}) });
   const [mine, theirs] = connectionPair();
   app.attach(theirs);
   return {
