@@ -116,15 +116,16 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => { log = (log + d.toString()).slice(-20_000); });
-  if (process.env.BATON_SSHD_LOG) child.stderr!.on('data', (d) => process.stderr.write(`[sshd ${port}] ${d}`));
+  // sshd logs to a file, not a pipe: a pipe must be drained by this process, and a test blocked
+  // in spawnSync stops draining it — after a dozen logins sshd then stalls on a full pipe.
+  const logFile = path.join(dir, 'sshd.log');
+  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-E', logFile, '-f', config], { stdio: 'ignore' });
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-20_000) : '');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await Promise.race([
       waitForBanner(port, 15_000),
-      exited.then(() => { throw new Error(`sshd exited at start: ${log}`); }),
+      exited.then(() => { throw new Error(`sshd exited at start: ${log()}`); }),
     ]);
   } catch (e) {
     if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
