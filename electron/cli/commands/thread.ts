@@ -8,6 +8,7 @@ import { commandGroup, runWithSession, withJson } from '../command';
 import type { Session } from '../connect';
 import { formatHeader, formatItem, formatPlan, formatThreadList, pendingApprovals } from '../format';
 import { CliError, ExitCode, printResult } from '../output';
+import { batonCommandPrefix } from '../remote/selection';
 
 export function registerThread(program: Command): void {
   const thread = commandGroup(program, 'thread', 'threads: conversations with an agent in a project');
@@ -52,7 +53,7 @@ export function registerThread(program: Command): void {
           ...(plan ? ['', 'Plan:', formatPlan(plan.plan)] : []),
           '',
           ...items.map((i) => formatItem(i, answered)),
-          ...pending.map((p) => `\nWaiting for approval: baton approve ${r.thread.id} ${p.requestId} allow|deny|always`),
+          ...pending.map((p) => `\nWaiting for approval: ${batonCommandPrefix()} approve ${r.thread.id} ${p.requestId} allow|deny|always`),
         ].join('\n');
       });
     }),
@@ -97,7 +98,7 @@ async function send(s: Session, ref: string, message: string, opts: { wait?: boo
     if (item.type === 'user_message' || (item.type === 'command_execution' && item.status === 'running')) return;
     if (item.type === 'approval_request') {
       if (mode === 'server') {
-        say(`? ${item.summary}\n  answer with: baton approve ${current.threadId} ${item.requestId} allow|deny|always`);
+        say(`? ${item.summary}\n  answer with: ${batonCommandPrefix()} approve ${current.threadId} ${item.requestId} allow|deny|always`);
         return;
       }
       if (!process.stdin.isTTY) {

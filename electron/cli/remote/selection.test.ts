@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../output';
-import { selectionFor } from './selection';
+import { selectionFor, batonCommandPrefix, selectRemote } from './selection';
 
 describe('selectionFor', () => {
   const table: Array<[string, { remote?: string; remoteAuthTokenEnv?: string }, string, unknown]> = [
@@ -28,4 +28,20 @@ describe('selectionFor', () => {
       }
     });
   }
+});
+
+describe('batonCommandPrefix (hints name the same server)', () => {
+  it.each([
+    [null, 'baton'],
+    [{ remote: 'gpu-box' }, 'baton --remote gpu-box'],
+    [{ remote: 'wss://relay.example:7700', tokenEnv: 'BATON_TOKEN' }, 'baton --remote wss://relay.example:7700 --remote-auth-token-env BATON_TOKEN'],
+    [{ remote: 'unix:///tmp/my sock' }, "baton --remote 'unix:///tmp/my sock'"],
+  ] as const)('%j → %s', (selection, prefix) => {
+    selectRemote(selection);
+    try {
+      expect(batonCommandPrefix()).toBe(prefix);
+    } finally {
+      selectRemote(null);
+    }
+  });
 });

@@ -25,6 +25,13 @@ export function selectedRemote(): RemoteSelection | null {
   return current;
 }
 
+/** `baton` as the user must type it again for the same server (in hints: `baton --remote gpu approve …`). */
+export function batonCommandPrefix(): string {
+  if (!current) return 'baton';
+  const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  return `baton --remote ${quote(current.remote)}${current.tokenEnv ? ` --remote-auth-token-env ${current.tokenEnv}` : ''}`;
+}
+
 /** The selection from the root command's options, checked against the command about to run. */
 export function selectionFor(opts: { remote?: string; remoteAuthTokenEnv?: string }, topLevelCommand: string): RemoteSelection | null {
   if (!opts.remote) {
