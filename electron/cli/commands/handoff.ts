@@ -15,6 +15,7 @@ import { handoffMethods, handoffNotifications, type HandoffProgress, type Handof
 import { methods, notifications } from '../../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../../shared/rpc/client';
 import { createAgent } from '../../app-server/agent/index';
+import { recoverHandoffs } from '../../app-server/handoff/extension';
 import { RpcPeerLink } from '../../app-server/handoff/rpc';
 import { connectionPair } from '../../app-server/rpc/stdio';
 import { startAppServer, type AppServer } from '../../app-server/server/appServer';
@@ -119,6 +120,11 @@ async function openSource(to: string): Promise<{ client: HandoffClient; close():
     await dest?.close().catch(() => undefined);
     throw e;
   }
+  // An earlier handoff cut short (this process killed, the link lost) ends first, now that its
+  // peer is reachable again: the thread is then in exactly one place before anything new starts.
+  for (const r of await recoverHandoffs(app)) {
+    process.stderr.write(`baton: earlier handoff ${r.op} of ${r.thread}: ${r.settled ? `the thread is live on ${r.resolution?.live === 'destination' ? 'the destination' : 'the source'}` : `still waiting for the other host${r.error ? ` (${r.error})` : ''}`}\n`);
+  }
   const [mine, theirs] = connectionPair();
   app.attach(theirs);
   const client: HandoffClient = createRpcClient((t) => mine.send(t), tables);
@@ -160,7 +166,7 @@ async function handoff(client: HandoffClient, thread: string, opts: { to: string
       const why = status.error ? ` ${status.error.message}${status.error.hint ? ` ${status.error.hint}` : ''}` : '';
       process.stderr.write(
         status.state === 'in-doubt'
-          ? `baton: the handoff of ${review.threadId} is waiting for ${review.destination} (stage ${status.stage}).${why} Run baton handoff again when it is reachable: recovery finishes it.\n`
+          ? `baton: the handoff of ${review.threadId} is waiting for ${review.destination} (stage ${status.stage}).${why} Run baton handoff ${review.threadId} --to ${review.destination} again when it is reachable: recovery finishes it first.\n`
           : `baton: the handoff of ${review.threadId} was aborted at ${status.stage}; the thread stays on ${review.from}.${why}\n`,
       );
     }
@@ -182,7 +188,7 @@ async function settled(client: HandoffClient, operationId: string): Promise<Hand
 export function describeReview(r: HandoffReview): string {
   const lines = [
     `Hand off ${r.threadId} from ${r.from} to ${r.destination}`,
-    `  branch     ${r.branch ?? '(detached)'} at ${r.headCommit.slice(0, 12)} (destination: ${r.tip})`,
+    `  branch     ${r.branch?.replace(/^refs\/heads\//, '') ?? '(detached)'} at ${r.headCommit.slice(0, 12)} (destination: ${r.tip})`,
     `  worktree   ${r.worktree.path} (${r.worktree.reused ? 'reused' : 'new'})`,
     `  transcript ${r.transcript.items} items`,
     `  commits    ${r.commits.length === 0 ? 'none to send' : `${r.commits.length}${r.commitsTruncated ? '+' : ''}`}`,
