@@ -23,6 +23,9 @@ export function ThreadView() {
     );
   }
   const offline = open.error !== null;
+  // Where it runs is the host this window reads it from (the thread's own host field is in the
+  // serving app-server's naming); a tombstone points at where it went.
+  const location = t.status === 'moved' && t.movedTo ? t.movedTo : open.host;
   const readOnly = offline || t.status === 'moved' || t.status === 'handing-off';
   return (
     <main className="thread-view" aria-label="Thread">
@@ -37,7 +40,7 @@ export function ThreadView() {
                 · branch <code>{t.branch}</code>
               </>
             ) : null}{' '}
-            · <span title={t.worktreePath}>{hostLabel(t.host, hosts)}</span> · <span className={`status status-${t.status}`}>{statusLabels[t.status]}</span> ·{' '}
+            · <span title={t.worktreePath}>{hostLabel(location, hosts)}</span> · <span className={`status status-${t.status}`}>{statusLabels[t.status]}</span> ·{' '}
             {t.settings.permissions.approvalPolicy}
           </div>
         </div>
@@ -47,7 +50,7 @@ export function ThreadView() {
       {t.status === 'moved' && <div className="callout">This thread moved to {hostLabel(t.movedTo ?? '', hosts)}. Open it there.</div>}
       <Transcript items={t.items} canAnswer={!readOnly} onRespond={(id, d) => void respond(id, d)} />
       <Composer thread={t} readOnly={readOnly} />
-      <ThreadFooter host={t.host} thread={t.id} readOnly={readOnly} />
+      <ThreadFooter host={open.host} thread={t.id} readOnly={readOnly} />
     </main>
   );
 }

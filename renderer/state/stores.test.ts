@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHostClient } from '../../electron/main/bridge/hostLink';
+import { linkOver } from '../../electron/main/bridge/hostLink';
 import { createAgent } from '../../electron/app-server/agent/index';
 import { connectionPair } from '../../electron/app-server/rpc/stdio';
 import { startAppServer, type AppServer } from '../../electron/app-server/server/appServer';
@@ -56,6 +56,7 @@ beforeEach(async () => {
   const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'root');
+  git('remote', 'add', 'origin', 'git@github.com:acme/app.git');
   writeFileSync(path.join(dir, 'ssh_config'), '');
   desktop = await startDesktop({ home: path.join(dir, 'home'), connections: sshConnections({ paths: { batonHome: path.join(dir, 'home'), sshConfig: path.join(dir, 'ssh_config'), knownHosts: path.join(dir, 'known_hosts') }, bundlePath: path.join(dir, 'no-bundle.cjs') }) });
 });
@@ -120,19 +121,25 @@ describe('app store', () => {
 });
 
 describe('handoff store', () => {
-  it('lists destinations with reasons, and shows the reason when a handoff cannot be prepared', async () => {
-    // A second app-server, attached as host "gpu", with the same repository saved.
+  it('lists destinations with reasons, reviews, cancels, then hands off and follows the thread to its new host', async () => {
+    // A second app-server, attached as host "gpu", with the same repository saved. This
+    // computer's embedded server coordinates over the desktop's links (handoffPeersOf).
     gpu = await startAppServer({ home: path.join(dir, 'gpu-home'), hostId: 'gpu', createAgent: (s) => createAgent(s) });
     const [mine, theirs] = connectionPair();
     gpu.attach(theirs);
-    const client = createHostClient((t) => mine.send(t));
-    mine.onMessage((t) => client.receive(t));
-    await gpu.projects.add(repo);
-    await desktop.hub.attach('gpu', { client, onClose: (l) => mine.onClose(() => l('closed')), close: async () => mine.close() });
+    const gpuRepo = path.join(dir, 'gpu-app');
+    execFileSync('git', ['clone', '-q', repo, gpuRepo]);
+    execFileSync('git', ['-C', gpuRepo, 'remote', 'set-url', 'origin', 'git@github.com:acme/app.git']);
+    await gpu.projects.add(gpuRepo);
+    await desktop.hub.attach('gpu', linkOver(mine));
 
     const bridge = createBridgeClient(transport(desktop));
     const app = createAppStore(bridge);
-    const handoff = createHandoffStore(bridge, () => {});
+    const moved: Array<[string, string]> = [];
+    const handoff = createHandoffStore(bridge, (threadId, to) => {
+      moved.push([threadId, to]);
+      void app.getState().refreshThreads();
+    });
     await app.getState().init();
     await app.getState().addProject({ host: 'local', path: repo });
     await app.getState().startThread({ host: 'local', project: app.getState().projects.find((p) => p.host === 'local')!.id });
@@ -144,23 +151,27 @@ describe('handoff store', () => {
       ['local', false],
       ['gpu', true],
     ]);
-
     await handoff.getState().choose(entries[0]!); // the current host: nothing happens
     expect(handoff.getState().review).toBeNull();
 
     await handoff.getState().choose(entries[1]!);
     expect(handoff.getState().menu).toBeNull();
-    // This gpu app-server has no peer channel to This computer's: prepare fails, and says why.
-    expect(handoff.getState().review).toMatchObject({ destination: 'gpu', loading: false, review: null, error: { message: expect.any(String) } });
-    await handoff.getState().handOff(); // no review: nothing starts
-    expect(handoff.getState().progress).toBeNull();
+    expect(handoff.getState().review).toMatchObject({ destination: 'gpu', loading: false, error: null, review: { from: 'local', destination: 'gpu', threadId: t.id } });
     await handoff.getState().cancelReview();
     expect(handoff.getState().review).toBeNull();
 
-    // The gpu host goes away: its verdict becomes "not connected".
-    mine.close();
-    await until('gpu offline', () => app.getState().hosts.find((h) => h.id === 'gpu' && !h.online));
     await handoff.getState().openMenu(t.host, t.id);
-    expect(handoff.getState().menu!.entries[1]).toMatchObject({ host: 'gpu', selectable: false, reason: expect.stringContaining('not connected') });
+    await handoff.getState().choose(handoff.getState().menu!.entries[1]!);
+    await handoff.getState().handOff();
+    await until('the move', () => {
+      const h = handoff.getState();
+      if (h.outcome && h.outcome.kind !== 'moved') throw new Error(`handoff ended: ${JSON.stringify(h.outcome)}`);
+      return moved.length > 0;
+    });
+    expect(moved).toEqual([[t.id, 'gpu']]);
+    expect(handoff.getState().outcome).toEqual({ kind: 'moved', to: 'gpu' });
+    expect(handoff.getState().progress).toBeNull();
+    await until('the thread listed on gpu', () => app.getState().threads.find((x) => x.id === t.id && x.host === 'gpu'));
+    expect(app.getState().threads.filter((x) => x.id === t.id)).toHaveLength(1);
   });
 });

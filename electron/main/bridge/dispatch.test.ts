@@ -81,7 +81,8 @@ describe('bridge dispatcher', () => {
     const repo = path.join(dir, 'repo');
     execFileSync('git', ['init', '-q', '-b', 'main', repo]);
     execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'root']);
-    const gpu = await startAppServer({ home: path.join(dir, 'gpu-home'), hostId: 'gpu', createAgent: (s) => createAgent(s) });
+    // Started as a remote `baton serve` is: it calls itself "local". The desktop calls it "gpu".
+    const gpu = await startAppServer({ home: path.join(dir, 'gpu-home'), createAgent: (s) => createAgent(s) });
     const connect = () => {
       const [mine, theirs] = connectionPair();
       gpu.attach(theirs);

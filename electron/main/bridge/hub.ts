@@ -3,6 +3,10 @@
 // across hosts; every thread action is routed to the host that owns the thread. A host that
 // drops keeps its threads listed with their last known state, marked offline, and is re-listed
 // when its link returns (that is the catch-up: the renderer re-reads open threads from there).
+//
+// Host names are the desktop's: an app-server calls itself whatever it was started as (a remote
+// `baton serve` says "local"), so every thread a link reports is stamped with the name this
+// desktop gave that host — the thread lives where the link that lists it goes.
 import {
   LOCAL_HOST_ID,
   LOCAL_HOST_LABEL,
@@ -78,7 +82,7 @@ export class HostHub {
       link.client.on('thread/event', ({ threadId, event }) => {
         if (state.generation !== generation) return;
         const known = state.threads.get(threadId);
-        if (known) state.threads.set(threadId, summaryAfterEvent(known, event));
+        if (known) state.threads.set(threadId, { ...summaryAfterEvent(known, event), host: hostId });
         else void this.refreshThreads(hostId).catch(() => undefined); // a dropped link re-lists on reconnect
         this.push('thread/event', { host: hostId, threadId, event });
       }),
@@ -168,7 +172,7 @@ export class HostHub {
     const generation = state.generation;
     const { threads } = await state.link.client.call('thread/list', { includeArchived: false });
     if (state.generation !== generation) return;
-    state.threads = new Map(threads.map((t) => [t.id, t]));
+    state.threads = new Map(threads.map((t) => [t.id, { ...t, host: hostId }]));
     this.push('threads/changed', { host: hostId });
   }
 
@@ -233,11 +237,15 @@ export class HostHub {
     return {
       'hosts/list': async () => ({ hosts: this.views() }),
       'threads/list': async (p) => ({ threads: this.threads(p.includeArchived) }),
-      'thread/read': async ({ host, thread, ...page }) => this.route(host).client.call('thread/read', { thread, ...page }),
+      'thread/read': async ({ host, thread, ...page }) => {
+        const r = await this.route(host).client.call('thread/read', { thread, ...page });
+        return { ...r, thread: { ...r.thread, host } };
+      },
       'thread/start': async ({ host, ...params }) => {
-        const r = await this.route(host).client.call('thread/start', params);
+        const started = await this.route(host).client.call('thread/start', params);
+        const r = { thread: { ...started.thread, host } };
         const state = this.hosts.get(host)!;
-        if (!state.threads.has(r.thread.id)) state.threads.set(r.thread.id, { ...r.thread, preview: '' });
+        if (!state.threads.has(r.thread.id)) state.threads.set(r.thread.id, { ...r.thread, host, preview: '' });
         this.push('threads/changed', { host });
         return r;
       },
