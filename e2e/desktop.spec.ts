@@ -233,6 +233,7 @@ test('project, host, thread, a turn with an approval, and the run-location picke
   await expect(page.getByRole('status').filter({ hasText: `Handed off to ${remote.alias}.` })).toBeVisible();
   await expect(page.getByRole('navigation').getByRole('button', { name: /Say hello/ })).toContainText(remote.alias);
   await expect(transcript).toContainText('Done: plan update ok');
+  await shot(page, 'after-handoff');
 
   // And back to This computer, the same way.
   await page.getByRole('button', { name: `Run location: ${remote.alias}` }).click();
