@@ -1,11 +1,14 @@
 // Handoff as part of every app-server (server/extensions.ts): registers handoff/* and
 // `handoff/peer` on the RPC server and runs recovery once at start. Who this host can reach is
 // the embedder's business (AppServerOptions.handoff): the desktop and the CLI pass links to the
-// hosts they hold connections to; a headless `baton serve` has none, so it answers
-// `handoff/peer` as a destination and coordinates only handoffs whose peer it can be given.
+// hosts they hold connections to; a headless `baton serve` has none of its own: it answers
+// `handoff/peer` as a destination, and coordinates through a client that relays for it
+// (`handoff/relay`, relay.ts).
+import { handoffRelayMethods } from '../../../shared/contracts/handoffRelay';
 import type { AppServer, AppServerOptions } from '../server/appServer';
 import { SERVER_VERSION } from '../server/version';
 import type { PeerLink } from './peer';
+import { RelayRegistry } from './relay';
 import { registerHandoff } from './rpc';
 import type { HandoffService, RecoveryOutcome } from './service';
 
@@ -23,16 +26,31 @@ const services = new WeakMap<AppServer, HandoffService>();
 
 export function handoffExtension(app: AppServer, opts?: Pick<AppServerOptions, 'handoff'>): void {
   const w = opts?.handoff ?? {};
+  // Hosts a client relays to (handoff/relay) come after the embedder's own links.
+  const relays = new RelayRegistry();
   const { service } = registerHandoff(
     { home: app.home, hostId: app.hostId, serverVersion: SERVER_VERSION, store: app.store, threads: app.threads, projects: app.projects, rpc: app.rpc },
     {
-      peers: w.peers ?? (() => null),
-      hosts: w.hosts ?? (() => [app.hostId]),
+      peers: (host) => w.peers?.(host) ?? relays.linkFor(host),
+      hosts: () => [...new Set([...(w.hosts?.() ?? [app.hostId]), ...relays.hosts()])],
       ...(w.retries !== undefined ? { retries: w.retries } : {}),
       ...(w.retryDelayMs !== undefined ? { retryDelayMs: w.retryDelayMs } : {}),
       ...(w.chunkBytes !== undefined ? { chunkBytes: w.chunkBytes } : {}),
     },
   );
+  app.rpc.register(handoffRelayMethods, {
+    'handoff/relay': (p, ctx) => {
+      if (!ctx.connection) throw new Error('handoff/relay needs a connection to send requests back on.');
+      relays.register(ctx.connection, p.hosts);
+      // A host just became reachable: what was left open with it can end now.
+      void service.recover().catch(() => undefined);
+      return { hosts: p.hosts };
+    },
+    'handoff/relayAnswer': (p, ctx) => {
+      relays.answer(ctx.connection, p.id, p.response);
+      return {};
+    },
+  });
   services.set(app, service);
 }
 
