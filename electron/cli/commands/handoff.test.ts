@@ -1,15 +1,15 @@
 // `baton handoff` as a user types it: the real CLI bundle as a child process. Without a network:
 // the refusals and their exit codes. Through a real sshd and a throwaway user: a thread of this
 // computer (a command turn, uncommitted and untracked changes) moves to the user's app-server,
-// which the CLI bootstraps over SSH, and is seen there with its worktree; the way back from
-// `--remote box` is refused in one line (the CLI does not relay handoff messages yet).
+// which the CLI bootstraps over SSH, and is seen there with its worktree; then it comes back
+// with `baton --remote box handoff … --to local`, this baton relaying box's peer messages.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
-import { buildBundle, runBatonAsync, type Run } from '../remote/test-support';
+import { buildBundle, runBatonAsync, until, type Run } from '../remote/test-support';
 
 let dir: string;
 let bundle: string;
@@ -56,9 +56,9 @@ describe('baton handoff (no network)', () => {
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/nowhere/);
 
-    const relayed = await b(['--remote', 'box', 'handoff', thread, '--to', 'local', '--yes']);
-    expect(relayed.code).toBe(1);
-    expect(relayed.stderr).toMatch(/does not relay handoff messages/);
+    const unsaved = await b(['--remote', 'box', 'handoff', thread, '--to', 'local', '--yes']);
+    expect(unsaved.code).toBe(1);
+    expect(unsaved.stderr.trim().split('\n')).toEqual([expect.stringMatching(/box/)]);
 
     const shown = JSON.parse((await b(['thread', 'show', thread, '--json'])).stdout);
     expect(shown).toMatchObject({ status: 'idle', epoch });
@@ -97,6 +97,14 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
     const remote = path.join(user.home, 'app');
     execFileSync('sh', ['-c', initRepo(local)]);
     execFileSync('su', ['-s', '/bin/sh', user.name, '-c', initRepo(remote)], { stdio: 'pipe' });
+    // box's server runs under its own name, as the SSH bootstrap does not name it yet (it would
+    // call itself "local", like this computer): the bootstrap below finds it and reuses it.
+    const serverCopy = path.join(user.home, 'baton.cjs');
+    execFileSync('cp', [bundle, serverCopy]);
+    execFileSync('chown', [user.name, serverCopy]);
+    execFileSync('su', ['-s', '/bin/sh', user.name, '-c',
+      'umask 077 && mkdir -p "$HOME/.baton" && cd "$HOME" && BATON_HOME="$HOME/.baton" BATON_HOST_ID=box setsid nohup node "$HOME/baton.cjs" serve --listen 127.0.0.1:0 </dev/null >>"$HOME/.baton/server.log" 2>&1 &'], { stdio: 'ignore' });
+    await until(() => existsSync(path.join(user.home, '.baton', 'server.json')), 'box server.json');
     expect((await b(['host', 'add', 'box', 'box'])).code).toBe(0);
     const there = await b(['--remote', 'box', 'project', 'add', remote, '--name', 'app']);
     expect(there.code, there.stderr).toBe(0);
@@ -108,7 +116,7 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
     await sshd?.stop();
   });
 
-  it('moves a thread with a command turn and uncommitted changes to box; the way back from --remote is refused plainly', async () => {
+  it('moves a thread with a command turn and uncommitted changes to box, and back with --remote box … --to local', async () => {
     const t = await json(['thread', 'new', '--project', 'app', '--title', 'travels', '--approval', 'never']);
     const sent = await b(['thread', 'send', t.id, '$ echo made-by-turn > from-turn.txt', '--wait']);
     expect(sent.code, sent.stderr).toBe(0);
@@ -142,10 +150,17 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
     const again = await b(['handoff', t.id, '--to', 'box', '--yes']);
     expect(again.code).toBe(3);
 
-    // Back to this computer from box: box's server would need this CLI to relay its peer messages.
-    const back = await b(['--remote', 'box', 'handoff', t.id, '--to', 'local', '--yes']);
-    expect(back.code).toBe(1);
-    expect(back.stderr.trim().split('\n')).toEqual([expect.stringMatching(/does not relay handoff messages/)]);
-    expect(existsSync(path.join(there.worktreePath, 'notes.txt'))).toBe(true);
+    // Back to this computer: box's server coordinates, this baton relays its messages to the
+    // app-server of this BATON_HOME (run in the CLI's process).
+    const back = await b(['--remote', 'box', 'handoff', t.id, '--to', 'local', '--yes', '--json']);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    const home_ = JSON.parse(back.stdout);
+    expect(home_).toMatchObject({ threadId: t.id, from: 'box', destination: 'local', status: { state: 'moved' } });
+    const returned = await json(['thread', 'show', t.id]);
+    expect(returned).toMatchObject({ status: 'idle', epoch: t.epoch + 2, worktreePath: home_.review.worktree.path });
+    expect(readFileSync(path.join(returned.worktreePath, 'notes.txt'), 'utf8')).toBe('untracked notes\n');
+    expect(readFileSync(path.join(returned.worktreePath, 'README.md'), 'utf8')).toBe('demo\nedited here\n');
+    expect(returned.items.filter((i: { type: string }) => i.type === 'user_message')).toHaveLength(1);
+    expect(await json(['--remote', 'box', 'thread', 'show', t.id])).toMatchObject({ status: 'moved', movedTo: 'local' });
   }, 120_000);
 });

@@ -1,35 +1,38 @@
-// `baton handoff <thread> --to <host>|local [--yes] [--json]`: moves a thread of this computer to
-// a saved SSH host (issue 6), through the same coordinator the desktop uses.
+// `baton handoff <thread> --to <host>|local [--yes] [--json]`: moves a thread to another host
+// (issue 6) through the same coordinator the desktop uses. PROTOCOL.md §6.7.
 //
-// Where the coordinator runs: the source app-server must reach the destination's. A headless
-// `baton serve` has no links to other hosts, so the CLI runs this computer's app-server embedded
-// (startAppServer with AppServerOptions.handoff) and gives its coordinator one peer: an RPC
-// client of the destination's app-server, opened the way `--remote <host>` opens it (SSH
-// bootstrap, port-forward, secure channel). Every peer message is one `handoff/peer` call on
-// that client (RpcPeerLink). Two sources cannot work this way yet, and are refused in one line:
-// a running `baton serve` of this BATON_HOME (its process owns the threads), and `--remote`
-// (the remote server would need this CLI to relay its peer messages; see PROTOCOL.md §6.7).
+// The coordinator runs in the source's app-server and must reach the destination's. For a
+// thread of this computer the CLI runs this computer's app-server embedded (startAppServer with
+// AppServerOptions.handoff) and gives its coordinator one peer: an RPC client of the saved
+// host's app-server, opened the way `--remote <host>` opens it; each peer message is one
+// `handoff/peer` call (RpcPeerLink). For a thread of a remote host (`--remote`), that server has
+// no link to the destination: the CLI registers its connection as a relay (`handoff/relay`) and
+// delivers each relayed message to the destination (this computer's embedded app-server, or
+// another saved host's). This computer's app-server runs in this process either way, so a
+// running `baton serve` of this BATON_HOME is refused in one line.
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { handoffMethods, handoffNotifications, type HandoffProgress, type HandoffReview, type HandoffStatus } from '../../../shared/contracts/handoff';
+import { handoffRelayMethods, handoffRelayNotifications } from '../../../shared/contracts/handoffRelay';
 import { methods, notifications } from '../../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../../shared/rpc/client';
 import { createAgent } from '../../app-server/agent/index';
-import { recoverHandoffs } from '../../app-server/handoff/extension';
+import { handoffServiceOf, recoverHandoffs } from '../../app-server/handoff/extension';
+import { errorResponse, HandoffFailure, PeerUnavailableError, type PeerLink } from '../../app-server/handoff/peer';
 import { RpcPeerLink } from '../../app-server/handoff/rpc';
+import type { RecoveryOutcome } from '../../app-server/handoff/service';
 import { connectionPair } from '../../app-server/rpc/stdio';
 import { startAppServer, type AppServer } from '../../app-server/server/appServer';
 import { readLiveServerInfo } from '../../app-server/server/serverInfo';
 import { SERVER_VERSION } from '../../app-server/server/version';
 import { batonHome, homePaths } from '../../app-server/storage/home';
 import { withJson } from '../command';
-import type { Session } from '../connect';
 import { exitCodesHelp } from '../help/texts';
 import { CliError, ExitCode, printResult, reportError } from '../output';
 import { openRemoteSession } from '../remote/open';
 import { selectedRemote } from '../remote/selection';
 
-const tables = { methods: { ...methods, ...handoffMethods }, notifications: { ...notifications, ...handoffNotifications } };
+const tables = { methods: { ...methods, ...handoffMethods, ...handoffRelayMethods }, notifications: { ...notifications, ...handoffNotifications, ...handoffRelayNotifications } };
 type HandoffClient = RpcClient<typeof tables.methods, typeof tables.notifications>;
 
 /** This computer's name for itself in `--to` (the same word the desktop uses for its own host). */
@@ -41,10 +44,11 @@ uncommitted change (untracked files included; ignored files stay and are listed)
 is printed first and you are asked to confirm; --yes skips the question (required when stdin
 is not a terminal). Progress goes to stderr. A running turn is interrupted first.
 
---to NAME is a host saved with \`baton host add\` (bootstrapped over SSH like --remote NAME);
-the thread must live on this computer, and no \`baton serve\` may be running for this
-BATON_HOME (stop it, or hand off from the desktop app). --to local from this computer is
-refused (the thread is already here).
+--to NAME is a host saved with \`baton host add\` (bootstrapped over SSH like --remote NAME),
+or \`local\` for this computer. The thread lives on this computer, or on the host named by
+--remote (then this baton relays the handoff messages between the two hosts and must keep
+running until the end). No \`baton serve\` may be running for this BATON_HOME while this
+computer is the source or the destination (stop it, or hand off from the desktop app).
 
 --json prints {operationId, threadId, from, destination, review, status} where review is
 {branch, headCommit, worktree {path, reused}, commits [{sha, subject}], commitsTruncated,
@@ -60,7 +64,7 @@ export function registerHandoffCommand(program: Command): void {
   withJson(
     program
       .command('handoff <thread>')
-      .description('move a thread of this computer, with its Git state, to a saved SSH host')
+      .description('move a thread, with its Git state, to another host (a saved SSH host, or `local`)')
       .requiredOption('--to <host>', 'destination: a saved SSH host name, or `local` for this computer')
       .option('--yes', 'do not ask for confirmation after the review')
       .option('--follow-up <prompt>', 'start a turn with this prompt on the destination once the thread arrives')
@@ -68,11 +72,12 @@ export function registerHandoffCommand(program: Command): void {
   ).action(async (thread: string, opts: { to: string; yes?: boolean; followUp?: string; json?: boolean }) => {
     let close: (() => Promise<void>) | null = null;
     try {
-      checkSource(opts.to);
+      const remote = selectedRemote();
+      checkArgs(opts.to, remote?.remote);
       if (!opts.yes && !process.stdin.isTTY) throw new CliError('baton handoff asks for confirmation, and stdin is not a terminal.', 'Pass --yes to hand off without asking.', ExitCode.usage);
-      const source = await openSource(opts.to);
+      const source = remote ? await openRelayedSource(remote.remote, opts.to) : await openLocalSource(opts.to);
       close = source.close;
-      process.exitCode = await handoff(source.client, thread, opts);
+      process.exitCode = await handoff(source.client, thread, { ...opts, to: source.to }, { destination: opts.to, remote: remote?.remote });
     } catch (e) {
       process.exitCode = reportError(e, opts);
     } finally {
@@ -81,40 +86,50 @@ export function registerHandoffCommand(program: Command): void {
   });
 }
 
-function checkSource(to: string): void {
-  const remote = selectedRemote();
-  if (remote) {
-    throw new CliError(
-      `Handing off a thread of ${remote.remote} to ${to} is not supported from the CLI yet: the server there would have to reach ${to} through this baton, which does not relay handoff messages.`,
-      remote.remote === to || to === LOCAL ? `Hand it off from the desktop app, or run \`baton handoff\` on ${remote.remote} to a host saved there.` : 'Hand it off from the desktop app.',
-    );
-  }
-  const info = readLiveServerInfo(homePaths(batonHome()).serverInfo);
-  if (info) {
-    throw new CliError(
-      `A baton serve (pid ${info.pid}) owns the threads of ${batonHome()}, and it has no connection to ${to} to hand a thread off through.`,
-      'Stop it and run baton handoff again (or hand off from the desktop app, which connects it).',
-    );
-  }
+interface Source {
+  client: HandoffClient;
+  /** The destination's name as the source's coordinator knows it. */
+  to: string;
+  close(): Promise<void>;
+}
+
+function checkArgs(to: string, remote: string | undefined): void {
   if (to !== LOCAL && /^(wss?|unix):/i.test(to.trim())) {
     throw new CliError(`--to ${to}: name a host saved with \`baton host add\`, or \`local\`.`, 'See `baton host list`.', ExitCode.usage);
   }
+  if (remote && remote === to) throw new CliError(`The thread already lives on ${to}.`, 'Pick another destination.', ExitCode.refused);
+  // This computer's app-server runs in this process as source or destination: it must be the only one.
+  if (!remote || to === LOCAL) {
+    const info = readLiveServerInfo(homePaths(batonHome()).serverInfo);
+    if (info) {
+      throw new CliError(
+        `A baton serve (pid ${info.pid}) owns the threads of ${batonHome()}; baton handoff runs this computer's app-server itself and cannot while it does.`,
+        'Stop it and run baton handoff again (or hand off from the desktop app).',
+      );
+    }
+  }
+}
+
+/** The destination's app-server, as a PeerLink: a saved host over SSH, or this computer's embedded one. */
+async function openDestination(to: string): Promise<{ link: PeerLink; close(): Promise<void> }> {
+  if (to === LOCAL) {
+    const app = await startAppServer({ home: batonHome(), createAgent: (settings) => createAgent(settings) });
+    const service = handoffServiceOf(app)!;
+    return { link: { send: (req, payload) => service.handle(req, payload) }, close: () => app.close() };
+  }
+  const dest = await openRemoteSession({ remote: to }, tables);
+  return { link: new RpcPeerLink(to, (method, params) => dest.client.call(method, params as never)), close: () => dest.close() };
 }
 
 /** This computer's app-server in this process, its coordinator linked to `to`'s app-server. */
-async function openSource(to: string): Promise<{ client: HandoffClient; close(): Promise<void> }> {
-  let dest: Session<typeof tables.methods, typeof tables.notifications> | null = null;
-  if (to !== LOCAL) dest = await openRemoteSession({ remote: to }, tables);
-  const destClient = dest?.client;
+async function openLocalSource(to: string): Promise<Source> {
+  const dest = to === LOCAL ? null : await openDestination(to);
   let app: AppServer;
   try {
     app = await startAppServer({
       home: batonHome(),
       createAgent: (settings) => createAgent(settings),
-      handoff: {
-        peers: (host) => (destClient && host === to ? new RpcPeerLink(to, (method, params) => destClient.call(method, params as never)) : null),
-        hosts: () => (to === LOCAL ? [LOCAL] : [LOCAL, to]),
-      },
+      handoff: { peers: (host) => (dest && host === to ? dest.link : null), hosts: () => (dest ? [LOCAL, to] : [LOCAL]) },
     });
   } catch (e) {
     await dest?.close().catch(() => undefined);
@@ -122,9 +137,7 @@ async function openSource(to: string): Promise<{ client: HandoffClient; close():
   }
   // An earlier handoff cut short (this process killed, the link lost) ends first, now that its
   // peer is reachable again: the thread is then in exactly one place before anything new starts.
-  for (const r of await recoverHandoffs(app)) {
-    process.stderr.write(`baton: earlier handoff ${r.op} of ${r.thread}: ${r.settled ? `the thread is live on ${r.resolution?.live === 'destination' ? 'the destination' : 'the source'}` : `still waiting for the other host${r.error ? ` (${r.error})` : ''}`}\n`);
-  }
+  for (const r of await recoverHandoffs(app)) noteRecovery(r);
   const [mine, theirs] = connectionPair();
   app.attach(theirs);
   const client: HandoffClient = createRpcClient((t) => mine.send(t), tables);
@@ -132,6 +145,7 @@ async function openSource(to: string): Promise<{ client: HandoffClient; close():
   await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
   return {
     client,
+    to,
     close: async () => {
       await app.close();
       mine.close();
@@ -140,7 +154,56 @@ async function openSource(to: string): Promise<{ client: HandoffClient; close():
   };
 }
 
-async function handoff(client: HandoffClient, thread: string, opts: { to: string; yes?: boolean; followUp?: string; json?: boolean }): Promise<number> {
+/**
+ * The thread lives on `remote`, whose server has no link to the destination: this process
+ * relays. It registers its connection with `handoff/relay` and delivers each relayed peer
+ * message to the destination's app-server (this computer's embedded, or a saved host's).
+ */
+async function openRelayedSource(remote: string, to: string): Promise<Source> {
+  const session = await openRemoteSession(selectedRemote()!, tables);
+  let dest: Awaited<ReturnType<typeof openDestination>> | null = null;
+  try {
+    dest = await openDestination(to);
+    const link = dest.link;
+    // Both logs of a thread must name hosts alike (the destination records the move under its
+    // own name): this computer is `local` to itself, so the source must not be `local` too.
+    const { hostId } = await session.client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
+    if (to === LOCAL && hostId === LOCAL) {
+      throw new CliError(
+        `The Baton server on ${remote} calls itself "local", like this computer, so it cannot hand a thread here (the two logs would disagree about where the thread went).`,
+        `Restart it under its name: \`baton host stop ${remote}\`, then on ${remote} run \`BATON_HOST_ID=${remote} baton serve\` (the SSH bootstrap does not name the server yet).`,
+      );
+    }
+    const name = to;
+    session.client.on('handoff/relayRequest', (r) => {
+      void link
+        .send(r.request, r.payload === undefined ? undefined : Buffer.from(r.payload, 'base64'))
+        .catch((e: unknown) => errorResponse(r.request.type === 'describe' ? undefined : r.request.op, e instanceof PeerUnavailableError ? new HandoffFailure('peer-unreachable', e.message) : e))
+        .then((response) => session.client.call('handoff/relayAnswer', { id: r.id, response }))
+        .catch(() => undefined); // the source lost us: its coordinator treats the silence as a cut connection
+    });
+    await session.client.call('handoff/relay', { hosts: [name] });
+    const d = dest;
+    return {
+      client: session.client,
+      to: name,
+      close: async () => {
+        await session.close();
+        await d.close();
+      },
+    };
+  } catch (e) {
+    await session.close().catch(() => undefined);
+    await dest?.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function noteRecovery(r: RecoveryOutcome): void {
+  process.stderr.write(`baton: earlier handoff ${r.op} of ${r.thread}: ${r.settled ? `the thread is live on ${r.resolution?.live === 'destination' ? 'the destination' : 'the source'}` : `still waiting for the other host${r.error ? ` (${r.error})` : ''}`}\n`);
+}
+
+async function handoff(client: HandoffClient, thread: string, opts: { to: string; yes?: boolean; followUp?: string; json?: boolean }, where: { destination: string; remote?: string }): Promise<number> {
   const { review } = await client.call('handoff/prepare', { thread, to: opts.to, ...(opts.followUp ? { followUpPrompt: opts.followUp } : {}) });
   process.stderr.write(describeReview(review));
   if (!opts.yes && !(await confirm(`Hand off thread ${review.threadId} to ${review.destination}? [y/N] `))) {
@@ -166,13 +229,13 @@ async function handoff(client: HandoffClient, thread: string, opts: { to: string
       const why = status.error ? ` ${status.error.message}${status.error.hint ? ` ${status.error.hint}` : ''}` : '';
       process.stderr.write(
         status.state === 'in-doubt'
-          ? `baton: the handoff of ${review.threadId} is waiting for ${review.destination} (stage ${status.stage}).${why} Run baton handoff ${review.threadId} --to ${review.destination} again when it is reachable: recovery finishes it first.\n`
+          ? `baton: the handoff of ${review.threadId} is waiting for ${review.destination} (stage ${status.stage}).${why} Run baton ${where.remote ? `--remote ${where.remote} ` : ''}handoff ${review.threadId} --to ${where.destination} again when it is reachable: recovery finishes it first.\n`
           : `baton: the handoff of ${review.threadId} was aborted at ${status.stage}; the thread stays on ${review.from}.${why}\n`,
       );
     }
     return ExitCode.failure;
   }
-  printResult(opts, result, () => `Moved thread ${review.threadId} to ${review.destination} (${formatBytes(status.bytesTotal)} sent). Continue it there: baton --remote ${review.destination} resume ${review.threadId}`);
+  printResult(opts, result, () => `Moved thread ${review.threadId} to ${review.destination} (${formatBytes(status.bytesTotal)} sent). Continue it there: baton ${where.destination === LOCAL ? '' : `--remote ${where.destination} `}resume ${review.threadId}`);
   return ExitCode.ok;
 }
 
