@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
-import { buildBundle, runBatonAsync, until, type Run } from '../remote/test-support';
+import { buildBundle, runBatonAsync, runInPtyAsync, until, type Run } from '../remote/test-support';
 
 let dir: string;
 let bundle: string;
@@ -115,6 +115,20 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
     user?.remove();
     await sshd?.stop();
   });
+
+  it('in a terminal, asks after the review; "n" cancels and nothing changes', async () => {
+    const t = await json(['thread', 'new', '--project', 'app', '--title', 'asked']);
+    const r = await runInPtyAsync(bundle, home, ['handoff', t.id, '--to', 'box'], [{ expect: 'to box\\? \\[y/N\\] ', send: 'n\r' }], {
+      env: env as Record<string, string>,
+      stepTimeoutMs: 60_000,
+      exitTimeoutMs: 30_000,
+    });
+    expect(r.ok, `stopped waiting for ${r.failedAt}; screen:\n${r.output}`).toBe(true);
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/worktree +\S+ \(new\)/);
+    expect(r.output).toContain('Handoff cancelled; nothing was changed.');
+    expect(await json(['thread', 'show', t.id])).toMatchObject({ status: 'idle', epoch: t.epoch });
+  }, 120_000);
 
   it('moves a thread with a command turn and uncommitted changes to box, and back with --remote box … --to local', async () => {
     const t = await json(['thread', 'new', '--project', 'app', '--title', 'travels', '--approval', 'never']);
