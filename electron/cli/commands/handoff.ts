@@ -77,7 +77,7 @@ export function registerHandoffCommand(program: Command): void {
       if (!opts.yes && !process.stdin.isTTY) throw new CliError('baton handoff asks for confirmation, and stdin is not a terminal.', 'Pass --yes to hand off without asking.', ExitCode.usage);
       const source = remote ? await openRelayedSource(remote.remote, opts.to) : await openLocalSource(opts.to);
       close = source.close;
-      process.exitCode = await handoff(source.client, thread, { ...opts, to: source.to }, { destination: opts.to, remote: remote?.remote });
+      process.exitCode = await handoff(source.client, thread, opts, { destination: opts.to, remote: remote?.remote });
     } catch (e) {
       process.exitCode = reportError(e, opts);
     } finally {
@@ -88,8 +88,6 @@ export function registerHandoffCommand(program: Command): void {
 
 interface Source {
   client: HandoffClient;
-  /** The destination's name as the source's coordinator knows it. */
-  to: string;
   close(): Promise<void>;
 }
 
@@ -145,7 +143,6 @@ async function openLocalSource(to: string): Promise<Source> {
   await client.call('initialize', { clientName: 'baton-cli', clientVersion: SERVER_VERSION });
   return {
     client,
-    to,
     close: async () => {
       await app.close();
       mine.close();
@@ -174,7 +171,6 @@ async function openRelayedSource(remote: string, to: string): Promise<Source> {
         `Restart it under its name: \`baton host stop ${remote}\`, then on ${remote} run \`BATON_HOST_ID=${remote} baton serve\` (the SSH bootstrap does not name the server yet).`,
       );
     }
-    const name = to;
     session.client.on('handoff/relayRequest', (r) => {
       void link
         .send(r.request, r.payload === undefined ? undefined : Buffer.from(r.payload, 'base64'))
@@ -182,11 +178,10 @@ async function openRelayedSource(remote: string, to: string): Promise<Source> {
         .then((response) => session.client.call('handoff/relayAnswer', { id: r.id, response }))
         .catch(() => undefined); // the source lost us: its coordinator treats the silence as a cut connection
     });
-    await session.client.call('handoff/relay', { hosts: [name] });
+    await session.client.call('handoff/relay', { hosts: [to] });
     const d = dest;
     return {
       client: session.client,
-      to: name,
       close: async () => {
         await session.close();
         await d.close();
