@@ -4,12 +4,12 @@
 // which the CLI bootstraps over SSH, and is seen there with its worktree; then it comes back
 // with `baton --remote box handoff … --to local`, this baton relaying box's peer messages.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
-import { buildBundle, runBatonAsync, runInPtyAsync, until, type Run } from '../remote/test-support';
+import { buildBundle, runBatonAsync, runInPtyAsync, type Run } from '../remote/test-support';
 
 let dir: string;
 let bundle: string;
@@ -97,14 +97,8 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
     const remote = path.join(user.home, 'app');
     execFileSync('sh', ['-c', initRepo(local)]);
     execFileSync('su', ['-s', '/bin/sh', user.name, '-c', initRepo(remote)], { stdio: 'pipe' });
-    // box's server runs under its own name, as the SSH bootstrap does not name it yet (it would
-    // call itself "local", like this computer): the bootstrap below finds it and reuses it.
-    const serverCopy = path.join(user.home, 'baton.cjs');
-    execFileSync('cp', [bundle, serverCopy]);
-    execFileSync('chown', [user.name, serverCopy]);
-    execFileSync('su', ['-s', '/bin/sh', user.name, '-c',
-      'umask 077 && mkdir -p "$HOME/.baton" && cd "$HOME" && BATON_HOME="$HOME/.baton" BATON_HOST_ID=box setsid nohup node "$HOME/baton.cjs" serve --listen 127.0.0.1:0 </dev/null >>"$HOME/.baton/server.log" 2>&1 &'], { stdio: 'ignore' });
-    await until(() => existsSync(path.join(user.home, '.baton', 'server.json')), 'box server.json');
+    // box's server is installed and started by the SSH bootstrap, which names it as this
+    // desktop names the host (BATON_HOST_ID=box): the way back depends on both sides agreeing.
     expect((await b(['host', 'add', 'box', 'box'])).code).toBe(0);
     const there = await b(['--remote', 'box', 'project', 'add', remote, '--name', 'app']);
     expect(there.code, there.stderr).toBe(0);

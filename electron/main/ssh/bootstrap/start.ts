@@ -42,7 +42,7 @@ const prelude = [
   '}',
 ].join('\n');
 
-function startScript(a: { node: string; serverPath: string; version: string; serveArgs: string[] }): string {
+function startScript(a: { node: string; serverPath: string; version: string; label: string; serveArgs: string[] }): string {
   return [
     prelude,
     `NODE=${shQuote(a.node)}`,
@@ -57,7 +57,9 @@ function startScript(a: { node: string; serverPath: string; version: string; ser
     'rm -f "$INFO"',
     'cd "$HOME" || exit 2',
     'S=; command -v setsid >/dev/null 2>&1 && S=setsid',
-    `BATON_HOME="$BH" $S nohup "$NODE" "$SERVER" ${a.serveArgs.map(shQuote).join(' ')} </dev/null >>"$LOG" 2>&1 &`,
+    // The server names itself as this desktop names the host: threads it owns carry that name,
+    // so a handoff back from it and the desktop's own records agree on where a thread is.
+    `BATON_HOST_ID=${shQuote(a.label)} BATON_HOME="$BH" $S nohup "$NODE" "$SERVER" ${a.serveArgs.map(shQuote).join(' ')} </dev/null >>"$LOG" 2>&1 &`,
     'child=$!',
     'i=0',
     'while [ $i -lt 300 ]; do',
