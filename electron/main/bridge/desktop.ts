@@ -33,7 +33,9 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop> 
   const connections =
     opts.connections ?? sshConnections({ paths: { ...defaultSshPaths(), batonHome: home }, bundlePath: opts.bundlePath ?? defaultServerBundle() });
   const hub = new HostHub(connections);
-  const local = await startLocalHost(home, handoffPeersOf(hub));
+  const peers = handoffPeersOf(hub);
+  hub.enableRelay(peers);
+  const local = await startLocalHost(home, peers);
   await hub.attach('local', local.link);
   if (opts.autoConnect ?? true) {
     for (const h of connections.list()) void connections.connect(h.id).catch(() => undefined);

@@ -55,7 +55,9 @@ beforeAll(async () => {
   hub = new HostHub(sshConnections({ paths: { batonHome: path.join(root, 'desktop'), sshConfig: path.join(root, 'none'), knownHosts: path.join(root, 'kh') }, bundlePath: 'x' }));
   hub.onPush((name, payload) => void pushes.push({ name, payload }));
   dispatch = createDispatcher(hub.handlers());
-  // This computer coordinates through the desktop's links; gpu only answers as a destination here.
+  // This computer coordinates through the desktop's links; gpu (like a remote baton serve) has
+  // none of its own and coordinates through the desktop's relay.
+  hub.enableRelay(handoffPeersOf(hub));
   await startHost('local', source, handoffPeersOf(hub));
   await startHost('gpu', dest, null);
 });
@@ -98,5 +100,24 @@ describe('handoff through the bridge', () => {
     expect(there.thread).toMatchObject({ host: 'gpu', epoch: thread.epoch + 1 });
     const tombstone = await call('thread/read', { host: 'local', thread: thread.id });
     expect(tombstone.thread).toMatchObject({ status: 'moved', movedTo: 'gpu' });
+  });
+
+  it('brings it back: gpu → This computer, the remote coordinator reaching here through the desktop relay', async () => {
+    const { threads } = await call('threads/list', {});
+    const thread = threads.find((t: { title: string; host: string }) => t.title === 'move me' && t.host === 'gpu');
+    expect(thread).toBeDefined();
+    const { review } = await call('handoff/prepare', { host: 'gpu', thread: thread.id, to: 'local' });
+    expect(review).toMatchObject({ from: 'gpu', destination: 'local' });
+    pushes.length = 0;
+    await call('handoff/start', { host: 'gpu', thread: thread.id, operationId: review.operationId });
+    const end = Date.now() + 30_000;
+    let final: any;
+    while (!final && Date.now() < end) {
+      final = pushes.find((p) => p.name === 'handoff/progress' && (p.payload as { state: string }).state !== 'running')?.payload;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(final).toMatchObject({ host: 'gpu', destination: 'local', state: 'moved' });
+    const after = await call('threads/list', {});
+    expect(after.threads.filter((t: { id: string }) => t.id === thread.id)).toEqual([expect.objectContaining({ host: 'local', status: 'idle' })]);
   });
 });

@@ -2,13 +2,14 @@
 // or a remote `baton serve` reached over SSH. The hub only needs the typed RPC client and to
 // learn when the channel drops.
 import { handoffMethods, handoffNotifications } from '../../../shared/contracts/handoff';
+import { handoffRelayMethods, handoffRelayNotifications } from '../../../shared/contracts/handoffRelay';
 import { methods, notifications } from '../../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../../shared/rpc/client';
 import type { MessageConnection } from '../../app-server/rpc/dispatcher';
 
-/** Everything the desktop calls on a host: the core API and the handoff methods (issue 6). */
-export const hostMethods = { ...methods, ...handoffMethods };
-export const hostNotifications = { ...notifications, ...handoffNotifications };
+/** Everything the desktop calls on a host: the core API, the handoff methods and the relay (issue 6). */
+export const hostMethods = { ...methods, ...handoffMethods, ...handoffRelayMethods };
+export const hostNotifications = { ...notifications, ...handoffNotifications, ...handoffRelayNotifications };
 export type HostClient = RpcClient<typeof hostMethods, typeof hostNotifications>;
 
 export function createHostClient(send: (text: string) => void): HostClient {

@@ -27,7 +27,9 @@ import type { BridgeHandlers } from './dispatch';
 import { BridgeError, handoffUnavailable } from './errors';
 import type { HostLink } from './hostLink';
 import { mergeThreadLists } from './merge';
+import { registerRelay, serveRelay } from './relay';
 import { summaryAfterEvent } from './summary';
+import type { HandoffPeers } from './handoffPeers';
 
 interface HostState {
   view: HostView;
@@ -101,7 +103,31 @@ export class HostHub {
       status: state.view.status.state === 'connected' ? state.view.status : { state: 'connected', hostKeyFingerprint: state.view.hostKeyFingerprint ?? '' },
     };
     await Promise.all([this.refreshThreads(hostId), this.refreshProjects(hostId)]);
+    // Remote hosts reach This computer and each other through this desktop (handoff relay).
+    if (hostId !== LOCAL_HOST_ID && this.relayPeers) {
+      state.unsubscribe.push(serveRelay(hostId, link, this.relayPeers));
+      await registerRelay(link, this.othersThan(hostId)).catch(() => undefined);
+    }
     this.push('host/status', { host: state.view });
+  }
+
+  private relayPeers: HandoffPeers | null = null;
+
+  private othersThan(hostId: HostId): HostId[] {
+    return [...this.hosts.keys()].filter((h) => h !== hostId);
+  }
+
+  /** After a link went away, every remaining remote link offers its paths again (see relay.ts). */
+  private reRegisterRelays() {
+    if (!this.relayPeers) return;
+    for (const [id, s] of this.hosts) {
+      if (id !== LOCAL_HOST_ID && s.link) void registerRelay(s.link, this.othersThan(id)).catch(() => undefined);
+    }
+  }
+
+  /** Turns on relaying handoff messages for remote hosts (see relay.ts); startDesktop does. */
+  enableRelay(peers: HandoffPeers) {
+    this.relayPeers = peers;
   }
 
   /**
@@ -153,6 +179,7 @@ export class HostHub {
     };
     this.push('host/status', { host: state.view });
     this.push('threads/changed', { host: hostId });
+    this.reRegisterRelays();
   }
 
   private updateView(v: HostView) {
