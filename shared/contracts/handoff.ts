@@ -344,8 +344,12 @@ export type PeerResponse = z.infer<typeof PeerResponse>;
 /** The `events` part: the source's thread log as JSON lines, exactly as stored (validated on arrival). */
 export const EventsPart = z.array(ThreadEvent);
 
-/** Pre-staging sends one pack in one message; a bigger one waits for the real transfer. */
-export const MAX_PRESTAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * Pre-staging sends one pack in one message; a bigger one waits for the real (chunked) transfer.
+ * Over JSON-RPC the pack travels base64 inside one message of at most MAX_MESSAGE_BYTES (4 MiB),
+ * so a pack must stay under 3 MiB with room for the manifest.
+ */
+export const MAX_PRESTAGE_BYTES = 2.5 * 1024 * 1024;
 
 /** Part chunks are at most this many bytes (fits a handful of Noise messages; keeps resume cheap). */
 export const PART_CHUNK_BYTES = 256 * 1024;

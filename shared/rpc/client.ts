@@ -9,6 +9,7 @@
 //   createRpcClient(send, { methods: { ...methods, ...handoffMethods }, notifications: { ...notifications, ...handoffNotifications } })
 import type { z } from 'zod';
 import {
+  MAX_MESSAGE_BYTES,
   methods as coreMethods,
   notifications as coreNotifications,
   RpcResponse,
@@ -55,10 +56,16 @@ export function createRpcClient<T extends MethodTable = Methods, N extends Notif
         return Promise.reject(new RpcError('invalidParams', `Invalid params for ${method}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`));
       }
       const id = nextId++;
+      const text = JSON.stringify({ jsonrpc: '2.0', id, method, ...(rest[0] === undefined ? {} : { params: rest[0] }) });
+      // The server answers an oversized message with an error it cannot address to this call
+      // (it never parsed the id), so the call would wait forever: refuse it here instead.
+      if (text.length > MAX_MESSAGE_BYTES) {
+        return Promise.reject(new RpcError('messageTooLarge', `A ${method} request of ${text.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte message limit.`, 'This is a bug in the caller: it must split what it sends.'));
+      }
       return new Promise((resolve, reject) => {
         pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
         try {
-          send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(rest[0] === undefined ? {} : { params: rest[0] }) }));
+          send(text);
         } catch (e) {
           pending.delete(id);
           reject(e);
