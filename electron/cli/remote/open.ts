@@ -184,7 +184,6 @@ export function transportToCli(e: unknown, url: string, home: string, tokenEnv: 
 async function connectSavedHost(name: string, home: string): Promise<Link> {
   // Loaded only for saved hosts: ssh2 is heavy, and most commands never need it.
   const ssh = await import('../../main/ssh/index');
-  const { serverNoiseKey } = await import('../../main/ssh/bootstrap/pin');
   const identity = loadOrCreateIdentity(home);
   const paths = { ...ssh.defaultSshPaths(), batonHome: home };
   let session;
@@ -202,30 +201,19 @@ async function connectSavedHost(name: string, home: string): Promise<Link> {
     throw e;
   }
   const opened = session;
-  const securePort = (opened.info as { securePort?: unknown }).securePort;
-  const token = (opened.info as { token?: unknown }).token;
-  const serverKey = serverNoiseKey(opened.info);
-  if (typeof securePort !== 'number' || typeof token !== 'string' || !serverKey) {
-    await opened.close();
-    throw new CliError(`The Baton server on ${name} (version ${opened.info.version ?? 'unknown'}) has no secure channel.`, `Stop it with \`baton host stop ${name}\`; the next connection installs and starts this version (${SERVER_VERSION}).`);
-  }
-  // The session's own forward reaches the plain loopback port; the CLI wants the secure one.
-  const forward = await ssh.startLocalForward(
-    () => opened.connection.connection?.client,
-    () => ((opened.info as { securePort?: number }).securePort ?? securePort),
-  );
-  const url = `ws://127.0.0.1:${forward.port}/`;
-  const closeAll = async () => {
-    await forward.close().catch(() => undefined);
-    await opened.close().catch(() => undefined);
-  };
-  let channel;
+  let link;
   try {
-    channel = await connectSecure({ home, url, token, serverKey, serverAddress: `ssh:${name}` });
+    link = await ssh.openSecureLink(opened, home, name, SERVER_VERSION);
   } catch (e) {
-    await closeAll();
+    await opened.close().catch(() => undefined);
+    if (e instanceof ssh.SshError) throw new CliError(e.message, e.hint);
     throw transportToCli(e, `${name} (over SSH)`, home, undefined);
   }
+  const { channel, closeForward } = link;
+  const closeAll = async () => {
+    await closeForward().catch(() => undefined);
+    await opened.close().catch(() => undefined);
+  };
   const ch = channel;
   return {
     conn: secureChannelConnection(ch),

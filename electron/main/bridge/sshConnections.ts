@@ -6,13 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionPrompt, HostView, PromptAnswer } from '../../../shared/contracts/bridge';
 import type { HostStatus, SavedHost } from '../../../shared/contracts/hosts';
-import { connectWebSocket } from '../../app-server/rpc/websocket';
+import { secureChannelConnection } from '../../app-server/rpc/secureChannel';
+import { SERVER_VERSION } from '../../app-server/server/version';
+import { fingerprint, loadOrCreateIdentity } from '../../app-server/transport/identity';
 import {
   addHost,
   hostSuggestions,
   listHosts,
   localResolveEnv,
   openRemoteHost,
+  openSecureLink,
   removeHost,
   SshError,
   testHost,
@@ -122,16 +125,22 @@ export function sshConnections(opts: SshConnectionsOptions): ConnectionsPort {
     prompter: prompterFor(name),
     bundlePath: opts.bundlePath,
     resolveEnv: env,
+    // Written to the host's authorized_clients over SSH, so the secure channel admits us (IK).
+    clientPublicKey: loadOrCreateIdentity(opts.paths.batonHome).publicKey,
     ...(opts.agentSocket !== undefined ? { agentSocket: opts.agentSocket } : {}),
     onStatus: (s) => setStatus(name, s),
   });
 
   async function openLink(name: string, session: RemoteHostSession): Promise<void> {
     const l = liveOf(name);
-    const token = (session.info as { token?: unknown }).token;
-    if (typeof token !== 'string') throw new BridgeError('server-info-invalid', `The Baton server on "${name}" published no access token.`, 'Update Baton on that host.');
     const started = Date.now();
-    const conn = await connectWebSocket(session.localUrl, token);
+    // The Noise secure channel through its own SSH forward, the server's key pinned over SSH.
+    const secure = await openSecureLink(session, opts.paths.batonHome, name, SERVER_VERSION).catch((e: unknown) => {
+      throw toBridgeError(e);
+    });
+    const conn = secureChannelConnection(secure.channel);
+    l.noiseFingerprint = fingerprint(secure.channel.remoteStatic);
+    conn.onClose(() => void secure.closeForward().catch(() => undefined));
     l.latencyMs = Date.now() - started;
     l.serverVersion = typeof session.info.version === 'string' ? session.info.version : null;
     l.hostKeyFingerprint = session.hostKeyFingerprint;

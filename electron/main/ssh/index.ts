@@ -15,6 +15,7 @@ export { describeBundle, installServer } from './bootstrap/install.js';
 export { ensureServerRunning, readServerInfo, stopRemoteServer } from './bootstrap/start.js';
 export { openRemoteChannel, startLocalForward, type LocalForward } from './bootstrap/forward.js';
 export { authorizeClientOnHost } from './bootstrap/pin.js';
+export { openSecureLink, type SecureLink } from './secure-link.js';
 export {
   openRemoteHost, testHost, stopHost, defaultServerBundle,
   type RemoteHostDeps, type RemoteHostSession, type HostTestReport,
