@@ -1,18 +1,23 @@
 // `npm run bench`: Baton's figures beside the manual way, in one run on this machine, over
 // loopback with a real sshd (issue 9). Prints a table and writes bench/results.json.
 // Needs root (sshd and a throwaway user); BENCH_RUNS and BENCH_SECONDS shorten a run.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync as write } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { manualHandoff } from './baseline.js';
 import { measureCatchUp } from './catchup.js';
+import { createLongThread, handOff, minimumBytes, openDesk, type Desk } from './handoff.js';
 import { startBenchSsh, type BenchSsh } from './ssh.js';
 import { measureThroughput } from './throughput.js';
 import { makeWorkload, STANDARD } from './workload.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** BENCH_ONLY=handoff (or throughput, catchup) runs one part; BENCH_SMALL=1 shrinks the workload. */
+const ONLY = process.env.BENCH_ONLY;
+const SHAPE = process.env.BENCH_SMALL ? { ...STANDARD, files: 200, commits: 20, binaryBytes: 256 * 1024 } : STANDARD;
 
 export interface Row {
   section: string;
@@ -48,7 +53,7 @@ function transcriptFile(dir: string, items: number): string {
 }
 
 async function manualRuns(ssh: BenchSsh, work: string) {
-  const w = makeWorkload(path.join(work, 'workload'), STANDARD);
+  const w = makeWorkload(path.join(work, 'workload'), SHAPE);
   const remoteRepo = path.join(ssh.user.home, 'dest');
   execFileSync('cp', ['-a', w.dest, remoteRepo]);
   execFileSync('chown', ['-R', `${ssh.user.name}:${ssh.user.name}`, remoteRepo]);
@@ -76,16 +81,21 @@ async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   const ssh = await startBenchSsh();
   try {
+    if (!ONLY || ONLY === 'throughput') {
     console.error('bench: channel throughput…');
     const tp = await measureThroughput(SECONDS, (p) => ssh.forward(p));
     rows.push({ section: '4. Channel throughput (64 KiB messages)', name: 'Noise channel', value: tp.noiseChannel, unit: 'MB/s', baseline: tp.rawWebSocket, baselineName: 'raw WebSocket' });
     rows.push({ section: '4. Channel throughput (64 KiB messages)', name: 'Noise channel', value: tp.noiseChannel, unit: 'MB/s', baseline: tp.sshForward, baselineName: 'WebSocket through ssh -L' });
+    }
 
+    if (!ONLY || ONLY === 'catchup') {
     console.error('bench: reconnect catch-up…');
     const cu = await measureCatchUp(1000, RUNS);
     rows.push({ section: '5. Reconnect catch-up (1,000 missed events)', name: 'median', value: median(cu), unit: 'ms' });
     rows.push({ section: '5. Reconnect catch-up (1,000 missed events)', name: 'p95', value: p95(cu), unit: 'ms' });
+    }
 
+    if (!ONLY || ONLY === 'handoff') {
     console.error('bench: standard workload and the manual baseline…');
     const manual = await manualRuns(ssh, work);
     for (const [name, f] of [['median', median], ['p95', p95]] as const) {
@@ -95,6 +105,10 @@ async function main() {
       rows.push({ section: '1. Handoff latency, standard workload', name: `  manual step: ${step} (median)`, value: median(xs), unit: 'ms' });
     }
     rows.push({ section: '2. Bytes on the wire', name: 'manual: files copied with scp', value: manual.bytes, unit: 'bytes' });
+
+    console.error('bench: Baton handoffs…');
+    await batonRuns(ssh, work, manual.workload, median(manual.totals));
+    }
   } finally {
     await ssh.stop();
     rmSync(work, { recursive: true, force: true });
@@ -110,6 +124,89 @@ async function main() {
   };
   writeFileSync(path.join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(`\nwritten: bench/results.json (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB)`);
+}
+
+/** Where a thread of this computer's project lives on disk, and the project as saved here. */
+async function localProject(desk: Desk, source: string) {
+  const { project } = await desk.client.call('project/add', { path: source, name: `app-${Date.now()}` });
+  return project;
+}
+
+async function batonRuns(ssh: BenchSsh, work: string, w: { source: string; dest: string }, manualMedian: number) {
+  const remoteRepo = path.join(ssh.user.home, 'dest');
+  const desk = await openDesk(work, ssh);
+  const section1 = '1. Handoff latency, standard workload';
+  try {
+    console.error('bench: desk open; saving the project on the box');
+    await desk.remote.client.call('project/add', { path: remoteRepo, name: 'app' });
+    const project = await localProject(desk, w.source);
+    const newThread = (items: number) => createLongThread(desk.app.store, { project, worktreePath: w.source, branch: 'work', items, hostId: 'local' });
+
+    // First arrival, RUNS times: each a new thread (2,000 items) whose worktree the box creates.
+    const first: number[] = [];
+    const prepare: number[] = [];
+    let bytes = 0;
+    let lastThread = '';
+    for (let i = 0; i < RUNS; i++) {
+      lastThread = await newThread(2000);
+      console.error(`bench: handoff ${i + 1}/${RUNS} of ${lastThread}`);
+      const r = await handOff(desk, lastThread);
+      first.push(r.clickToResumedMs);
+      prepare.push(r.prepareMs);
+      bytes = r.bytesSent;
+    }
+    rows.push({ section: section1, name: 'Baton: review (prepare + pre-staging) median', value: median(prepare), unit: 'ms' });
+    for (const [name, f] of [['median', median], ['p95', p95]] as const) {
+      rows.push({ section: section1, name: `Baton: click → resumed, first arrival ${name}`, value: f(first), unit: 'ms', baseline: name === 'median' ? manualMedian : null, baselineName: name === 'median' ? 'manual median' : undefined });
+    }
+    const min = minimumBytes(w.source, remoteRepo, lastThread, path.join(desk.app.home, 'threads', `${lastThread}.jsonl`));
+    rows.push({ section: '2. Bytes on the wire', name: 'Baton: application bytes sent to the destination', value: bytes, unit: 'bytes', baseline: min.pack + min.log, baselineName: 'minimum (missing objects packed + gzipped log)' });
+    rows.push({ section: '2. Bytes on the wire', name: '  minimum: pack of the objects the box lacks', value: min.pack, unit: 'bytes' });
+    rows.push({ section: '2. Bytes on the wire', name: '  minimum: gzipped thread log', value: min.log, unit: 'bytes' });
+
+    // The way back: five commits on the box in the thread's worktree, then `baton --remote box
+    // handoff … --to local` (the CLI relays; its time includes starting node and the SSH login).
+    const wt = (await desk.remote.client.call('thread/read', { thread: lastThread, limit: 1 })).thread.worktreePath;
+    for (let c = 0; c < 5; c++) {
+      execFileSync('su', [ssh.user.name, '-c', `cd ${wt} && echo commit ${c} >> remote-${c}.txt && git add -A && git -c user.name=b -c user.email=b@e commit -qm 'remote ${c}'`]);
+    }
+    await desk.close();
+    const t0 = performance.now();
+    const back = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '..', 'dist', 'baton.cjs'), '--remote', 'box', 'handoff', lastThread, '--to', 'local', '--yes', '--json'], { env: process.env, encoding: 'utf8', timeout: 300_000 });
+    const backMs = performance.now() - t0;
+    if (back.status !== 0) {
+      rows.push({ section: '3. The way back (5 more commits on the box)', name: 'baton --remote box handoff --to local', value: null, unit: 'ms', note: `failed: ${(back.stdout + back.stderr).trim().split('\n').pop()}` });
+    } else {
+      const st = JSON.parse(back.stdout).status;
+      rows.push({ section: '3. The way back (5 more commits on the box)', name: 'baton --remote box handoff --to local (whole CLI run)', value: backMs, unit: 'ms', note: 'includes node start-up, SSH login and bootstrap check' });
+      rows.push({ section: '3. The way back (5 more commits on the box)', name: '  bytes moved', value: st.bytesTotal ?? null, unit: 'bytes' });
+    }
+
+    // Second arrival and scale: a fresh desk (the CLI run above used this BATON_HOME).
+    const desk2 = await openDesk(work, ssh, { reuse: true });
+    try {
+      const again = await handOff(desk2, lastThread);
+      rows.push({ section: section1, name: 'Baton: click → resumed, second arrival (worktree reused)', value: again.clickToResumedMs, unit: 'ms' });
+      const scale = '6. Scale: click → resumed';
+      for (const items of [1_000, 10_000, 100_000]) {
+        const t = await createLongThread(desk2.app.store, { project, worktreePath: w.source, branch: 'work', items, hostId: 'local' });
+        const r = await handOff(desk2, t);
+        rows.push({ section: scale, name: `transcript of ${items.toLocaleString('en')} items`, value: r.clickToResumedMs, unit: 'ms', note: `review ${r.prepareMs.toFixed(0)} ms, ${(r.bytesSent / 2 ** 20).toFixed(1)} MiB sent` });
+      }
+      for (const files of [10, 100, 1_000]) {
+        execFileSync('sh', ['-c', 'git checkout -q -- . && git clean -fdq'], { cwd: w.source });
+        for (let f = 0; f < files; f++) write(path.join(w.source, `src/mod${Math.floor(f / 100)}/file${f}.txt`), `changed for the scale run ${f}\n`);
+        const t = await createLongThread(desk2.app.store, { project, worktreePath: w.source, branch: 'work', items: 100, hostId: 'local' });
+        const r = await handOff(desk2, t);
+        rows.push({ section: scale, name: `${files.toLocaleString('en')} changed files`, value: r.clickToResumedMs, unit: 'ms', note: `review ${r.prepareMs.toFixed(0)} ms` });
+      }
+    } finally {
+      await desk2.close();
+    }
+  } catch (e) {
+    rows.push({ section: section1, name: 'Baton handoff', value: null, unit: 'ms', note: `failed: ${(e as Error).message.split('\n')[0]}` });
+    await desk.close().catch(() => undefined);
+  }
 }
 
 export function render(rs: Row[]): string {
@@ -128,4 +225,7 @@ export function render(rs: Row[]): string {
   return out.join('\n');
 }
 
-await main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
