@@ -53,26 +53,9 @@ export async function openSession<T extends MethodTable = Methods, N extends Not
     }
     if (conn) {
       const c = conn;
-      const client = createRpcClient<T, N>((t) => c.send(t), tables);
-      let closing = false;
-      let markLost!: () => void;
-      const lost = new Promise<void>((r) => (markLost = r));
-      c.onMessage((t) => client.receive(t));
-      c.onClose(() => {
-        client.close('the server closed the connection');
-        if (!closing) markLost();
-      });
-      await initialize(client);
-      return {
-        client,
-        mode: 'server',
-        home,
-        lost,
-        close: async () => {
-          closing = true;
-          c.close();
-        },
-      };
+      const session = serverSession(c, tables, home, () => c.close());
+      await initialize(session.client);
+      return session;
     }
   }
   const app: AppServer = await startAppServer({ home, createAgent: (settings) => createAgent(settings) });
@@ -89,6 +72,37 @@ export async function openSession<T extends MethodTable = Methods, N extends Not
     close: async () => {
       await app.close();
       mine.close();
+    },
+  };
+}
+
+/**
+ * A session with a server over a message connection (a local `baton serve`, or a remote one):
+ * `lost` resolves when the connection drops before `close()` was asked for.
+ */
+export function serverSession<T extends MethodTable, N extends NotificationTable>(
+  conn: MessageConnection,
+  tables: Tables<T, N>,
+  home: string,
+  closeConnection: () => void | Promise<void>,
+): Session<T, N> {
+  const client = createRpcClient<T, N>((t) => conn.send(t), tables);
+  let closing = false;
+  let markLost!: () => void;
+  const lost = new Promise<void>((r) => (markLost = r));
+  conn.onMessage((t) => client.receive(t));
+  conn.onClose(() => {
+    client.close('the server closed the connection');
+    if (!closing) markLost();
+  });
+  return {
+    client,
+    mode: 'server',
+    home,
+    lost,
+    close: async () => {
+      closing = true;
+      await closeConnection();
     },
   };
 }

@@ -4,7 +4,7 @@
 // from its server.json). Every failure becomes one line saying what to do.
 import net from 'node:net';
 import { PROTOCOL_VERSION, type MethodTable, type Methods, type NotificationTable, type Notifications } from '../../../shared/contracts/rpc';
-import { createRpcClient, type RpcClient } from '../../../shared/rpc/client';
+import type { RpcClient } from '../../../shared/rpc/client';
 import { RpcError } from '../../../shared/rpc/errors';
 import type { MessageConnection } from '../../app-server/rpc/dispatcher';
 import { secureChannelConnection } from '../../app-server/rpc/secureChannel';
@@ -18,7 +18,7 @@ import { TransportError } from '../../app-server/transport/errors';
 import { fingerprint, loadOrCreateIdentity } from '../../app-server/transport/identity';
 import { lookupKnownServer, serverAddressForUrl } from '../../app-server/transport/key-stores';
 import { tokenFromEnv } from '../../app-server/transport/token';
-import type { Session, Tables } from '../connect';
+import { serverSession, type Session, type Tables } from '../connect';
 import { CliError, ExitCode } from '../output';
 import type { RemoteSelection } from './selection';
 import { parseRemoteTarget, tokenPolicy, type RemoteTarget } from './target';
@@ -40,31 +40,14 @@ export async function openRemoteSession<T extends MethodTable = Methods, N exten
   }
   const home = batonHome();
   const link = await connect(target, selection, home);
-  const client = createRpcClient<T, N>((t) => link.conn.send(t), tables);
-  let closing = false;
-  let markLost!: () => void;
-  const lost = new Promise<void>((r) => (markLost = r));
-  link.conn.onMessage((t) => client.receive(t));
-  link.conn.onClose(() => {
-    client.close('the server closed the connection');
-    if (!closing) markLost();
-  });
+  const session = serverSession(link.conn, tables, home, () => link.close());
   try {
-    await initialize(client as unknown as RpcClient, link.label);
+    await initialize(session.client as unknown as RpcClient, link.label);
   } catch (e) {
     await link.close().catch(() => undefined);
     throw e;
   }
-  return {
-    client,
-    mode: 'server',
-    home,
-    lost,
-    close: async () => {
-      closing = true;
-      await link.close();
-    },
-  };
+  return session;
 }
 
 interface Link {
