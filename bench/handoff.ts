@@ -11,6 +11,7 @@ import { handoffMethods, handoffNotifications } from '../shared/contracts/handof
 import { methods, notifications } from '../shared/contracts/rpc.js';
 import { createRpcClient } from '../shared/rpc/client.js';
 import { createAgent } from '../electron/app-server/agent/index.js';
+import { captureSnapshot, deleteSnapshot } from '../electron/app-server/git/index.js';
 import type { PeerLink } from '../electron/app-server/handoff/peer.js';
 import { RpcPeerLink } from '../electron/app-server/handoff/rpc.js';
 import { connectionPair } from '../electron/app-server/rpc/stdio.js';
@@ -101,12 +102,24 @@ export async function handOff(desk: Desk, threadId: string): Promise<HandoffRun>
   return { prepareMs: t1 - t0, clickToResumedMs: t2 - t1, bytesSent: desk.counter.bytes };
 }
 
-/** The minimum a handoff must carry: the objects the destination lacks, packed, plus the gzipped log. */
-export function minimumBytes(source: string, destRepo: string, threadId: string, logFile: string): { pack: number; log: number } {
-  const snap = execFileSync('git', ['for-each-ref', '--sort=-creatordate', '--count=1', '--format=%(objectname)', `refs/baton/snapshots/${threadId}/`], { cwd: source, env: gitEnv, encoding: 'utf8' }).trim();
-  const haves = execFileSync('git', ['-c', 'safe.directory=*', 'for-each-ref', '--format=%(objectname)'], { cwd: destRepo, env: gitEnv, encoding: 'utf8' }).split('\n').filter(Boolean);
-  const pack = execFileSync('git', ['pack-objects', '--revs', '--thin', '--stdout', '-q'], { cwd: source, env: gitEnv, input: [snap, ...haves.map((h) => `^${h}`)].join('\n') + '\n', maxBuffer: 1 << 30 });
-  return { pack: pack.length, log: gzipSync(readFileSync(logFile)).length };
+/** The destination's ref tips, read before a handoff adds to them (root reads another user's repo). */
+export function tipsOf(destRepo: string): string[] {
+  return execFileSync('git', ['-c', 'safe.directory=*', 'for-each-ref', '--format=%(objectname)'], { cwd: destRepo, env: gitEnv, encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+/**
+ * The minimum a handoff must carry: the objects the destination lacks (`haves`: its tips), packed,
+ * plus the gzipped thread log. Measured before the handoff, on a capture of the same worktree
+ * (same trees, same objects) made with the git engine and removed again.
+ */
+export async function minimumBytes(source: string, haves: string[], logFile: string): Promise<{ pack: number; log: number }> {
+  const m = await captureSnapshot({ cwd: source, thread: 'bench-minimum' });
+  try {
+    const pack = execFileSync('git', ['pack-objects', '--revs', '--thin', '--stdout', '-q'], { cwd: source, env: gitEnv, input: [m.worktreeCommit, ...haves.map((h) => `^${h}`)].join('\n') + '\n', maxBuffer: 1 << 30 });
+    return { pack: pack.length, log: gzipSync(readFileSync(logFile)).length };
+  } finally {
+    await deleteSnapshot(source, m.ref);
+  }
 }
 
 export { createLongThread };
