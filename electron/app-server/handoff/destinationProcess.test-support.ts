@@ -9,8 +9,9 @@ import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { ThreadService } from '../threads/service';
-import { FramedPeerLink, type PeerHandler } from './peer';
+import type { PeerHandler } from './peer';
 import { HandoffService } from './service';
+import { framedOverSocket } from './tcpLink.test-support';
 
 const home = process.env.BATON_HOME!;
 const hostId = process.env.HOST_ID!;
@@ -30,20 +31,7 @@ const handler: PeerHandler = async (req, payload) => {
 };
 
 const server = net.createServer((sock) => {
-  const link = new FramedPeerLink('source', (b) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    sock.write(Buffer.concat([len, b]));
-  }, handler);
-  let buf = Buffer.alloc(0);
-  sock.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-      const n = buf.readUInt32BE(0);
-      void link.receive(buf.subarray(4, 4 + n));
-      buf = buf.subarray(4 + n);
-    }
-  });
+  framedOverSocket(sock, 'source', handler);
   sock.on('error', () => undefined);
 });
 server.listen(0, '127.0.0.1', () => {

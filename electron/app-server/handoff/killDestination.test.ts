@@ -12,7 +12,8 @@ import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { homeOf, Pair } from './harness.test-support';
-import { FramedPeerLink, type PeerLink } from './peer';
+import type { PeerLink } from './peer';
+import { framedOverSocket } from './tcpLink.test-support';
 
 let root: string;
 let gitRoot: string;
@@ -48,23 +49,10 @@ function startDestination(home: string, crashAt: string | null): Promise<{ child
 
 /** A link to whatever destination process listens on `port()` now; a dead one is PeerUnavailable. */
 function tcpLink(port: () => number): PeerLink {
-  let current: { link: FramedPeerLink; sock: net.Socket } | null = null;
+  let current: { link: ReturnType<typeof framedOverSocket>; sock: net.Socket } | null = null;
   const open = () => {
     const sock = net.connect(port(), '127.0.0.1');
-    const link = new FramedPeerLink('gpu', (b) => {
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(b.length);
-      sock.write(Buffer.concat([len, b]));
-    }, null);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        const n = buf.readUInt32BE(0);
-        void link.receive(buf.subarray(4, 4 + n));
-        buf = buf.subarray(4 + n);
-      }
-    });
+    const link = framedOverSocket(sock, 'gpu', null);
     const closed = () => {
       link.close();
       if (current?.sock === sock) current = null;

@@ -9,28 +9,16 @@ import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { ThreadService } from '../threads/service';
-import { FramedPeerLink, type PeerLink } from './peer';
+import type { PeerLink } from './peer';
 import { HandoffService } from './service';
+import { framedOverSocket } from './tcpLink.test-support';
 
 const home = process.env.BATON_HOME!;
 const [crashType, crashPoint] = (process.env.CRASH_AT ?? '').split(':');
 
 function connect(port: number): PeerLink {
   const sock = net.connect(port, '127.0.0.1');
-  const link = new FramedPeerLink('gpu', (b) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    sock.write(Buffer.concat([len, b]));
-  }, null);
-  let buf = Buffer.alloc(0);
-  sock.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-      const n = buf.readUInt32BE(0);
-      void link.receive(buf.subarray(4, 4 + n));
-      buf = buf.subarray(4 + n);
-    }
-  });
+  const link = framedOverSocket(sock, 'gpu', null);
   sock.on('close', () => link.close());
   sock.on('error', () => link.close());
   return {
