@@ -36,6 +36,11 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<Desktop> 
   const peers = handoffPeersOf(hub);
   hub.enableRelay(peers);
   const local = await startLocalHost(home, peers);
+  // A handoff cut short by a lost connection ends as soon as its peer answers again
+  // (PROTOCOL.md §6.5): on start that is the server's own recovery, on reconnect it is this.
+  hub.onAttached((host) => {
+    if (host !== 'local') void local.recoverHandoffs?.().catch(() => undefined);
+  });
   await hub.attach('local', local.link);
   if (opts.autoConnect ?? true) {
     for (const h of connections.list()) void connections.connect(h.id).catch(() => undefined);

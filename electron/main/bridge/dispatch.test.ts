@@ -88,9 +88,13 @@ describe('bridge dispatcher', () => {
       gpu.attach(theirs);
       return { link: linkOver(mine), cut: () => mine.close() };
     };
+    const attached: string[] = [];
+    const stop = hub.onAttached((h) => attached.push(h));
     try {
       const first = connect();
       await hub.attach('gpu', first.link);
+      // The desktop recovers open handoffs on this signal: it must come once the host answers.
+      expect(attached).toEqual(['gpu']);
       const project = await call('projects/add', { host: 'gpu', path: repo });
       if (!project.ok) throw new Error(project.error.message);
       const started = await call('thread/start', { host: 'gpu', project: (project.result as { project: { id: string } }).project.id, title: 'remote work' });
@@ -104,9 +108,11 @@ describe('bridge dispatcher', () => {
       expect(await call('hosts/list')).toMatchObject({ ok: true, result: { hosts: [{ id: 'local' }, { id: 'gpu', online: false, status: { state: 'error' } }] } });
 
       await hub.attach('gpu', connect().link);
+      expect(attached).toEqual(['gpu', 'gpu']);
       expect(await call('threads/list', {})).toMatchObject({ ok: true, result: { threads: [{ id, online: true }] } });
       expect(await call('thread/read', { host: 'gpu', thread: id })).toMatchObject({ ok: true, result: { thread: { id, host: 'gpu' } } });
     } finally {
+      stop();
       await gpu.close();
     }
   });

@@ -109,6 +109,15 @@ export class HostHub {
       await registerRelay(link, this.othersThan(hostId)).catch(() => undefined);
     }
     this.push('host/status', { host: state.view });
+    for (const l of this.attachedListeners) l(hostId);
+  }
+
+  private attachedListeners = new Set<(hostId: HostId) => void>();
+
+  /** Called each time a host's link is up and its app-server has answered (first connect and every reconnect). */
+  onAttached(listener: (hostId: HostId) => void): () => void {
+    this.attachedListeners.add(listener);
+    return () => this.attachedListeners.delete(listener);
   }
 
   private relayPeers: HandoffPeers | null = null;

@@ -2,7 +2,7 @@
 // joins it (two writers on one home would fight over thread locks); otherwise the app-server
 // runs embedded in this process, connected through an in-process message pair.
 import { createAgent } from '../../app-server/agent/index';
-import type { HandoffWiring } from '../../app-server/handoff/extension';
+import { recoverHandoffs, type HandoffWiring } from '../../app-server/handoff/extension';
 import { connectionPair } from '../../app-server/rpc/stdio';
 import { connectWebSocket } from '../../app-server/rpc/websocket';
 import { startAppServer, type AppServer } from '../../app-server/server/appServer';
@@ -14,6 +14,8 @@ export interface LocalHost {
   link: HostLink;
   /** `server`: joined a running baton serve; `embedded`: the app-server lives in this process. */
   mode: 'server' | 'embedded';
+  /** Embedded only: resolves the handoffs a lost connection left open (once their peer is back). */
+  recoverHandoffs?: () => Promise<unknown>;
 }
 
 /** `handoff`: the embedded server's coordinator peers (handoffPeersOf(hub)); a joined `baton serve` has its own (none). */
@@ -32,5 +34,6 @@ export async function startLocalHost(home: string, handoff?: HandoffWiring): Pro
       mine.close();
     }),
     mode: 'embedded',
+    recoverHandoffs: () => recoverHandoffs(app),
   };
 }
