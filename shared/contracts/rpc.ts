@@ -215,6 +215,8 @@ export const methods = {
       thread: ThreadRef,
       /** Directories (absolute paths on the thread's host) to add to the permission profile's writable roots. */
       addWritableRoots: z.array(z.string().min(1).max(4096)).max(64).optional(),
+      /** The working directory of the agent's commands (an absolute directory on the thread's host). */
+      cwd: z.string().min(1).max(4096).optional(),
     }),
     z.object({ thread: ThreadMeta }),
   ),

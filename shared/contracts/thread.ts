@@ -46,6 +46,12 @@ export const AgentSettings = z.object({
   /** Name of the environment variable holding the API key, never the key itself. */
   apiKeyEnv: z.string().optional(),
   permissions: PermissionProfile,
+  /**
+   * Where the agent's commands start, an absolute path on the owning host (`baton resume --cd`);
+   * absent = the worktree. A path that does not exist on the host (e.g. after a move) falls back
+   * to the worktree with a notice.
+   */
+  cwd: z.string().optional(),
   hooks: z
     .object({ preToolUse: z.array(HookCommand).default([]), postToolUse: z.array(HookCommand).default([]) })
     .default({ preToolUse: [], postToolUse: [] }),

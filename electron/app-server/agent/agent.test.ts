@@ -54,6 +54,21 @@ describe('offline agent through the runtime', () => {
     expect(summary).toContain('write notes/a.txt ok');
   });
 
+  it("runs commands in the thread's working directory, or in the worktree with a notice when it is not on this host", async () => {
+    mkdirSync(path.join(wt, 'pkg'));
+    const here = await turn('$ pwd', testSettings({ cwd: path.join(wt, 'pkg') }));
+    expect(here.ofType('command_execution')[0]).toMatchObject({ cwd: path.join(wt, 'pkg'), output: `${path.join(wt, 'pkg')}\n`, status: 'completed' });
+    expect(here.ofType('system_event')).toEqual([]);
+
+    const moved = await turn('$ pwd\n$ pwd', testSettings({ cwd: '/path/of/another/host' }));
+    expect(moved.ofType('command_execution').map((c) => [c.cwd, c.output])).toEqual([
+      [wt, `${wt}\n`],
+      [wt, `${wt}\n`],
+    ]);
+    const notices = moved.ofType('system_event').map((e) => e.text);
+    expect(notices).toEqual([`The thread's working directory /path/of/another/host does not exist on this host; commands run in the worktree ${wt}.`]);
+  });
+
   it('applies a patch block: every file changes, each recorded with its diff', async () => {
     writeFileSync(path.join(wt, 'a.txt'), 'one\ntwo\nthree\n');
     writeFileSync(path.join(wt, 'old.txt'), 'bye\n');

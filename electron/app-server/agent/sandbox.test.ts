@@ -22,6 +22,9 @@ describe('bwrapArgs', () => {
       '--unshare-pid', '--die-with-parent', '--chdir', '/w',
     ]);
   });
+  it("starts the command in the thread's working directory when one is given", () => {
+    expect(bwrapArgs('workspace-write', '/w', [], '/w/pkg').slice(-2)).toEqual(['--chdir', '/w/pkg']);
+  });
   it('read-only binds nothing writable, but keeps the worktree visible over the private /tmp', () => {
     const args = bwrapArgs('read-only', '/w', ['/extra']);
     expect(args).not.toContain('--bind');

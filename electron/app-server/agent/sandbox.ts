@@ -57,7 +57,7 @@ function doProbe(): SandboxStatus {
  * private /tmp comes before the worktree bind (a worktree under /tmp must stay visible).
  * --unshare-pid + --die-with-parent: killing bwrap's process group kills everything inside.
  */
-export function bwrapArgs(mode: Exclude<SandboxMode, 'full-access'>, worktree: string, writableRoots: readonly string[]): string[] {
+export function bwrapArgs(mode: Exclude<SandboxMode, 'full-access'>, worktree: string, writableRoots: readonly string[], cwd: string = worktree): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   // Re-expose the worktree and roots over the private /tmp (they often live under it):
   // writable for workspace-write, read-only for read-only.
@@ -66,7 +66,7 @@ export function bwrapArgs(mode: Exclude<SandboxMode, 'full-access'>, worktree: s
     const abs = path.resolve(dir);
     args.push(bind, abs, abs);
   }
-  args.push('--unshare-pid', '--die-with-parent', '--chdir', path.resolve(worktree));
+  args.push('--unshare-pid', '--die-with-parent', '--chdir', path.resolve(cwd));
   return args;
 }
 
@@ -77,11 +77,12 @@ export function sandboxedShellArgv(
   worktree: string,
   writableRoots: readonly string[],
   command: string,
+  cwd: string = worktree,
 ): string[] | null {
   if (mode === 'full-access' || !status.enforced) return null;
   // A writable root that does not exist cannot be bound (bwrap would fail the whole command).
   const roots = writableRoots.filter((r) => existsSync(r));
-  return [status.bwrap, ...bwrapArgs(mode, worktree, roots), '/bin/sh', '-c', command];
+  return [status.bwrap, ...bwrapArgs(mode, worktree, roots, cwd), '/bin/sh', '-c', command];
 }
 
 /** The plain words the thread shows when commands will not be confined. */

@@ -43,6 +43,7 @@ const READ_MAX_FILE = 16 * 1024 * 1024;
 export class ToolRunner {
   private readonly rules: ApprovalRule[];
   private noticeGiven = false;
+  private cwdNoticeGiven = false;
   /** Process groups of this turn's commands, for cleanup(). */
   private readonly groups: { pgid: number; command: string }[] = [];
 
@@ -127,13 +128,30 @@ export class ToolRunner {
     if (!r.ok && !this.aborted) await this.notice('notice', `PostToolUse hook \`${r.command}\` ${r.message}`);
   }
 
+  /**
+   * Where commands start: the thread's working directory when set and present on this host,
+   * else the worktree. The setting travels with the thread, so after a move it may name a path
+   * of the old host: then say so once and use the worktree rather than fail every command.
+   */
+  private async commandCwd(): Promise<string> {
+    const cwd = this.opts.settings.cwd;
+    if (!cwd || cwd === this.ctx.worktree) return this.ctx.worktree;
+    if (statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) return cwd;
+    if (!this.cwdNoticeGiven) {
+      this.cwdNoticeGiven = true;
+      await this.notice('notice', `The thread's working directory ${cwd} does not exist on this host; commands run in the worktree ${this.ctx.worktree}.`);
+    }
+    return this.ctx.worktree;
+  }
+
   async shell(input: { command: string; timeoutMs?: number }): Promise<ToolOutcome> {
     const command = input.command;
+    const cwd = await this.commandCwd();
     const gate = await this.gate('shell', input, { kind: 'command', command });
     if (!gate.go) {
       if (gate.status !== 'interrupted') {
         await this.ctx.io.addItem(
-          this.item('command_execution', { command, cwd: this.ctx.worktree, output: gate.reason, exitCode: null, status: gate.status }),
+          this.item('command_execution', { command, cwd, output: gate.reason, exitCode: null, status: gate.status }),
         );
       }
       return { status: gate.status, text: gate.reason };
@@ -143,10 +161,10 @@ export class ToolRunner {
       this.noticeGiven = true;
       await this.notice('notice', notEnforcedNotice(mode, this.opts.sandbox.reason));
     }
-    const argv = sandboxedShellArgv(mode, this.opts.sandbox, this.ctx.worktree, writableRoots, command) ?? ['/bin/sh', '-c', command];
+    const argv = sandboxedShellArgv(mode, this.opts.sandbox, this.ctx.worktree, writableRoots, command, cwd) ?? ['/bin/sh', '-c', command];
     const timeoutMs = Math.min(input.timeoutMs ?? this.opts.shellTimeoutMs, this.opts.shellTimeoutMs);
 
-    const item = this.item('command_execution', { command, cwd: this.ctx.worktree, output: '', exitCode: null, status: 'running' });
+    const item = this.item('command_execution', { command, cwd, output: '', exitCode: null, status: 'running' });
     await this.ctx.io.addItem(item);
 
     // The final update carries exactly the text streamed (updateItem replaces the whole item).
@@ -161,7 +179,7 @@ export class ToolRunner {
     try {
       result = await runProcess({
         argv,
-        cwd: this.ctx.worktree,
+        cwd,
         // Tagged so that a restarted server can find this command if ours died with -9.
         env: { ...commandEnv(this.opts.settings), [TURN_ENV]: this.ctx.turnId },
         timeoutMs,

@@ -233,11 +233,17 @@ export class ThreadService {
       if (!path.isAbsolute(r)) throw new RpcError('invalidParams', `"${r}" is not an absolute path.`, 'Give directories as absolute paths on the thread\'s host.');
       if (!statSync(r, { throwIfNoEntry: false })?.isDirectory()) throw new RpcError('invalidParams', `${r} is not a directory on host ${this.opts.hostId}.`, 'Create it there first, or check the path.');
     }
+    if (p.cwd !== undefined) {
+      if (!path.isAbsolute(p.cwd)) throw new RpcError('invalidParams', `"${p.cwd}" is not an absolute path.`, "Give the working directory as an absolute path on the thread's host.");
+      if (!statSync(p.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new RpcError('invalidParams', `${p.cwd} is not a directory on host ${this.opts.hostId}.`, 'Create it there first, or check the path.');
+    }
     await this.write(id, null, (t) => {
       const have = t.settings.permissions.writableRoots;
       const add = [...new Set(roots.map((r) => path.resolve(r)))].filter((r) => !have.includes(r));
-      if (!add.length) return [];
-      return [{ kind: 'settings_changed', settings: { ...t.settings, permissions: { ...t.settings.permissions, writableRoots: [...have, ...add] } } }];
+      const cwd = p.cwd === undefined ? t.settings.cwd : path.resolve(p.cwd);
+      if (!add.length && cwd === t.settings.cwd) return [];
+      const settings = { ...t.settings, permissions: { ...t.settings.permissions, writableRoots: [...have, ...add] } };
+      return [{ kind: 'settings_changed', settings: cwd === undefined ? settings : { ...settings, cwd } }];
     });
     return metaOf(await this.store.read(id));
   }

@@ -26,7 +26,7 @@ export function registerResume(program: Command): void {
       .description('attach to a thread: see its transcript live, send messages, answer approvals (Ctrl-C interrupts, twice detaches)')
       .option('--last', "the most recently updated thread of the current directory's project")
       .option('--all', 'with --last: of any project')
-      .option('--cd <dir>', "with --last: the directory whose project counts, on the thread's host")
+      .option('--cd <dir>', "the agent's working directory, on the thread's host (with --last: also whose project counts)")
       .option('--add-dir <dir>', "grant write access to DIR too (repeatable; a path on the thread's host)", (v: string, all: string[]) => [...all, v], [] as string[])
       .option('--tail <n>', 'transcript items to print on attach', '20')
       .addHelpText('after', resumeHelp),
@@ -35,7 +35,7 @@ export function registerResume(program: Command): void {
       if (!!ref === !!opts.last) {
         throw new CliError(ref ? 'Pass either a thread or --last, not both.' : 'Which thread? Name one (id, id prefix or title) or pass --last.', 'See `baton help resume`.', ExitCode.usage);
       }
-      if ((opts.all || opts.cd) && !opts.last) throw new CliError('--all and --cd choose among threads for --last.', 'Add --last, or drop them.', ExitCode.usage);
+      if (opts.all && !opts.last) throw new CliError('--all chooses among threads for --last.', 'Add --last, or drop it.', ExitCode.usage);
       const tail = Number(opts.tail);
       if (!Number.isInteger(tail) || tail < 0 || tail > 10_000) throw new CliError(`--tail ${opts.tail} is not a number of items (0–10000).`, undefined, ExitCode.usage);
       const remote = selectedRemote();
@@ -46,6 +46,11 @@ export function registerResume(program: Command): void {
         throw new CliError('--last with --remote needs --cd DIR (a project folder on that host) or --all.', 'This directory is a path on this computer, not on the remote host.', ExitCode.usage);
       }
       const thread = opts.last ? await pickLastThread(s.client, { all: !!opts.all, dir, where }) : ref!;
+      if (opts.cd) {
+        // Interpreted on the thread's host, where the server checks that it is a directory.
+        const { thread: t } = await s.client.call('thread/configure', { thread, cwd: dir });
+        process.stderr.write(`baton: thread ${t.id} now runs its commands in ${t.settings.cwd}.\n`);
+      }
       if (opts.addDir.length) {
         // Like --cd, a path on the thread's host; only this host's may be made absolute here.
         const dirs = opts.addDir.map((d) => (remote ? d : path.resolve(d)));

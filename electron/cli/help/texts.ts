@@ -64,9 +64,10 @@ turn has finished; while a turn waits for approval the next line answers it
 (allow|deny|always, or y|n|a). At end of input the command waits for the running turn, then exits
 with 0 (completed), 1 (failed or interrupted).
 
---last picks the most recently updated thread of the project that contains the working
-directory (--cd DIR, interpreted on the thread's host; default the current directory);
---all lifts the project restriction. --add-dir DIR (repeatable) adds DIR to the writable roots
+--cd DIR sets the directory the agent's commands start in (a path on the thread's host, checked
+there; recorded in the thread's settings, in effect from the next turn). --last picks the most
+recently updated thread of the project that contains that directory (default the current
+directory); --all lifts the project restriction. --add-dir DIR (repeatable) adds DIR to the writable roots
 of the thread's permission profile before attaching (thread/configure: a settings change
 recorded in the thread, in effect from the next turn; DIR must exist on the thread's host).
 

@@ -108,6 +108,7 @@ describe('baton --remote over the secure channel', () => {
   });
 
   it('resume --last picks the latest thread of the project holding --cd on the server, or of any with --all', () => {
+    mkdirSync(path.join(server.repo, 'sub'), { recursive: true });
     const r = c(['resume', '--last', '--cd', path.join(server.repo, 'sub'), '--tail', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toContain('json-resume');
@@ -204,6 +205,23 @@ describe('baton --remote over the secure channel', () => {
     const relative = c(['resume', t.id, '--add-dir', 'rel/dir']);
     expect(relative.code).toBe(2);
     expect(relative.stderr).toContain('is not an absolute path');
+  });
+
+  it('resume --cd sets where the agent\'s commands start, a directory on the thread\'s host', () => {
+    const t = cJson(['thread', 'new', '--project', 'app', '--title', 'cd-test', '--approval', 'never']);
+    const sub = path.join(server.repo, 'sub');
+    mkdirSync(sub, { recursive: true });
+    const r = c(['resume', t.id, '--cd', sub, '--tail', '0'], { input: '$ pwd\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`now runs its commands in ${sub}`);
+    const shown = cJson(['thread', 'show', t.id]);
+    expect(shown.settings.cwd).toBe(sub);
+    const cmd = shown.items.find((i: { type: string }) => i.type === 'command_execution');
+    expect(cmd).toMatchObject({ cwd: sub });
+    expect(cmd.output.trim()).toBe(sub);
+    const missing = c(['resume', t.id, '--cd', '/no/such/dir']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\/no\/such\/dir is not a directory on host/);
   });
 
   it('archives and unarchives', () => {
