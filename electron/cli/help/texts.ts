@@ -80,7 +80,8 @@ recorded in the thread, in effect from the next turn; DIR must exist on the thre
 ${exitCodesHelp}`;
 
 export const forkHelp = `
---last, --all and --cd choose the thread as for \`baton resume\`.
+--last, --all and --cd choose the thread as for \`baton resume\`; --cd is also the new thread's
+working directory (a path on the thread's host).
 Copies the thread's transcript (up to and including --at ITEM, an item id from
 \`baton thread show <thread> --json\`), its plan history, approval rules and settings into a new
 thread on the same host. Forking a thread whose turn is running ends the fork's copy of that

@@ -189,6 +189,8 @@ describe('baton --remote over the secure channel', () => {
 
     const last = cJson(['fork', '--last', '--cd', server.repo, '--title', 'fork-of-last']);
     expect(last.forkedFrom.threadId).toBe(t.id); // the interrupt made it the latest updated
+    expect(last.settings.cwd).toBe(server.repo); // --cd is the fork's working directory too
+    expect(cJson(['thread', 'show', t.id]).settings.cwd).toBeUndefined();
   });
 
   it('resume --add-dir grants write access to more directories on the thread\'s host', () => {
