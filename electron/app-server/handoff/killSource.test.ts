@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitView, isolateGit, makeScenario, removeTree } from '../git/test-repos';
 import { ThreadStore } from '../storage/threadStore';
 import { homeOf, Pair } from './harness.test-support';
-import { FramedPeerLink } from './peer';
+import type { PeerHandler } from './peer';
+import { framedOverSocket } from './tcpLink.test-support';
 
 let root: string;
 let gitRoot: string;
@@ -45,24 +46,11 @@ function runSource(env: Record<string, string>): Promise<{ signal: string | null
 }
 
 /** Serves the in-process destination's peer handler on loopback TCP (length-prefixed frames). */
-async function serve(handle: ConstructorParameters<typeof FramedPeerLink>[2]): Promise<{ port: number; close: () => void }> {
+async function serve(handle: PeerHandler): Promise<{ port: number; close: () => void }> {
   const socks = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     socks.add(sock);
-    const link = new FramedPeerLink('local', (b) => {
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(b.length);
-      if (!sock.destroyed) sock.write(Buffer.concat([len, b]));
-    }, handle);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-        const n = buf.readUInt32BE(0);
-        void link.receive(buf.subarray(4, 4 + n));
-        buf = buf.subarray(4 + n);
-      }
-    });
+    framedOverSocket(sock, 'local', handle);
     sock.on('error', () => undefined);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -9,7 +9,8 @@ export function framedOverSocket(sock: net.Socket, host: string, handler: PeerHa
     (b) => {
       const len = Buffer.alloc(4);
       len.writeUInt32BE(b.length);
-      sock.write(Buffer.concat([len, b]));
+      // A peer that died (kill -9) leaves a destroyed socket; its frames go nowhere.
+      if (!sock.destroyed) sock.write(Buffer.concat([len, b]));
     },
     handler,
   );
