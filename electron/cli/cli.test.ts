@@ -15,6 +15,7 @@ import { WebSocket } from 'ws';
 import { createRpcClient } from '../../shared/rpc/client';
 import { connectWebSocket } from '../app-server/rpc/websocket';
 import { ThreadStore } from '../app-server/storage/threadStore';
+import { newHome, type Home } from './remote/test-support';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let tmp: string;
@@ -67,24 +68,13 @@ function killAllIn(dir: string) {
   }
 }
 
-interface Env {
-  home: string;
-  repo: string;
-}
+type Env = Home;
 
+/** A BATON_HOME and a one-commit repository with an origin (so the project has an identity). */
 function newEnv(name: string): Env {
-  const dir = path.join(tmp, name);
-  const home = path.join(dir, 'home');
-  const repo = path.join(dir, 'repo');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(repo, { recursive: true });
-  const g = (...a: string[]) => execFileSync('git', a, { cwd: repo, stdio: 'pipe' });
-  g('init', '-q', '-b', 'main');
-  writeFileSync(path.join(repo, 'README.md'), '# demo\n');
-  g('add', '.');
-  g('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', 'root');
-  g('remote', 'add', 'origin', 'git@github.com:acme/demo.git');
-  return { home, repo };
+  const env = newHome(path.join(tmp, name));
+  execFileSync('git', ['remote', 'add', 'origin', 'git@github.com:acme/demo.git'], { cwd: env.repo, stdio: 'pipe' });
+  return env;
 }
 
 function baton(env: Env, args: string[]): { code: number; stdout: string; stderr: string } {
