@@ -10,7 +10,7 @@
 // Files (`baton thread export/import`): exportArchive / importArchive / readArchive.
 export { captureSnapshot, snapshotRef, listSnapshots, deleteSnapshot, type CaptureOptions } from './capture';
 export { listHaves, buildPack, receivePack, DEFAULT_MAX_BYTES, type BuiltPack, type ReceiveOptions, type PackSource } from './transfer';
-export { restoreSnapshot, validateManifest, worktreePathFor, incomingRef, type RestoreOptions, type RestoreResult, type Verification } from './restore';
+export { restoreSnapshot, prepareWorktree, validateManifest, worktreePathFor, incomingRef, type RestoreOptions, type RestoreResult, type PreparedWorktree, type Verification } from './restore';
 export {
   exportArchive,
   importArchive,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { captureSnapshot } from './capture';
 import { buildPack, listHaves, receivePack } from './transfer';
-import { restoreSnapshot, worktreePathFor, type RestoreOptions } from './restore';
+import { prepareWorktree, restoreSnapshot, worktreePathFor, type RestoreOptions } from './restore';
 import { g, gitView, isolateGit, makeScenario, removeTree, sourceFingerprint, visibleFiles, walk, write } from './test-repos';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 
@@ -333,6 +333,73 @@ describe('restoreSnapshot', () => {
     expect(g(dest, 'for-each-ref', 'refs/baton/snapshots/t1/bad')).toBe('');
     // The saved copy stays: it is the user's work and costs nothing.
     expect(g(dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/backups/t1/')).toMatch(/^refs\/baton\/backups\/t1\/before-/);
+  });
+});
+
+describe('prepareWorktree (pre-staging)', () => {
+  it('fills a new worktree detached, moves no branch, and the restore after it only moves HEAD and runs setup', async () => {
+    const { source, dest, batonHome } = scenario('prepare-new');
+    write(source, '.baton/setup.sh', 'echo set up\n');
+    const { manifest } = await transfer(source, dest, 't1');
+    const branchesBefore = g(dest, 'for-each-ref', 'refs/heads/');
+    const p = await prepareWorktree(opts(dest, batonHome, manifest));
+    expect(p).toMatchObject({ worktreePath: worktreePathFor(batonHome, 'proj', 't1'), created: true, head: manifest.head.commit });
+    expect(g(p.worktreePath, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('HEAD'); // detached
+    expect(g(dest, 'for-each-ref', 'refs/heads/')).toBe(branchesBefore);
+    expect(visibleFiles(p.worktreePath)).toEqual(visibleFiles(source));
+
+    const r = await restoreSnapshot(opts(dest, batonHome, manifest, { prepared: p }));
+    expect(r).toMatchObject({ created: true, backupRef: null, verification: { exact: true, differences: [] } });
+    expect(r.setup).toMatchObject({ ok: true });
+    expect(g(r.worktreePath, 'symbolic-ref', 'HEAD').trim()).toBe('refs/heads/feature');
+    expectSameState(source, r.worktreePath);
+    fsckClean(dest);
+  });
+
+  it('a change after pre-staging is applied over the prepared worktree without a backup of it', async () => {
+    const { source, dest, batonHome } = scenario('prepare-changed');
+    const review = await transfer(source, dest, 't1');
+    const p = await prepareWorktree(opts(dest, batonHome, review.manifest));
+    write(source, 'late.txt', 'after the review\n');
+    write(source, 'a.txt', 'edited after the review\n');
+    const final = await transfer(source, dest, 't1');
+    const r = await restoreSnapshot(opts(dest, batonHome, final.manifest, { prepared: p }));
+    expect(r.backupRef).toBeNull();
+    expect(r.verification.exact).toBe(true);
+    expectSameState(source, r.worktreePath);
+  });
+
+  it('refreshes a reused worktree, backing up what the thread left there, and is idempotent', async () => {
+    const { source, dest, batonHome } = scenario('prepare-reuse');
+    const first = await transfer(source, dest, 't1');
+    const r1 = await restoreSnapshot(opts(dest, batonHome, first.manifest));
+    write(r1.worktreePath, 'left-here.txt', 'work left on this host\n');
+    write(source, 'a.txt', 'committed again\n');
+    g(source, 'commit', '-q', '-am', 'third');
+    const second = await transfer(source, dest, 't1');
+    const p = await prepareWorktree(opts(dest, batonHome, second.manifest));
+    expect(p.created).toBe(false);
+    const backups = g(dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/backups/t1/').trim().split('\n');
+    expect(backups).toHaveLength(1);
+    expect(g(dest, 'show', `${backups[0]}:left-here.txt`)).toBe('work left on this host\n');
+    expect(visibleFiles(p.worktreePath)).toEqual(visibleFiles(source));
+    // Again: it already holds the snapshot; nothing is backed up or rewritten.
+    await prepareWorktree(opts(dest, batonHome, second.manifest));
+    expect(g(dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/backups/t1/').trim().split('\n')).toHaveLength(1);
+    const r = await restoreSnapshot(opts(dest, batonHome, second.manifest, { prepared: p, setupCommand: 'echo should-not-run' }));
+    expect(r).toMatchObject({ created: false, setup: null, backupRef: null });
+    expectSameState(source, r.worktreePath);
+  });
+
+  it('a worktree changed by hand after pre-staging is backed up by the restore, not lost', async () => {
+    const { source, dest, batonHome } = scenario('prepare-hand');
+    const { manifest } = await transfer(source, dest, 't1');
+    const p = await prepareWorktree(opts(dest, batonHome, manifest));
+    write(p.worktreePath, 'by-hand.txt', 'typed on this host\n');
+    const r = await restoreSnapshot(opts(dest, batonHome, manifest, { prepared: p }));
+    expect(r.backupRef).toMatch(/^refs\/baton\/backups\/t1\//);
+    expect(g(dest, 'show', `${r.backupRef}:by-hand.txt`)).toBe('typed on this host\n');
+    expectSameState(source, r.worktreePath);
   });
 });
 

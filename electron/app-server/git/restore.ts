@@ -31,6 +31,21 @@ export interface RestoreOptions {
   /** Shell command run in a newly created worktree; default `.baton/setup.sh` if present; null: none. */
   setupCommand?: string | null;
   onSetupOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * What pre-staging (prepareWorktree) left in the thread's worktree. That state needs no backup
+   * (the source still has it), and a worktree pre-staging created still gets its setup command.
+   */
+  prepared?: PreparedWorktree;
+}
+
+/** A worktree filled ahead of a handoff: detached at the snapshot's HEAD, holding its files and index. */
+export interface PreparedWorktree {
+  worktreePath: string;
+  head: string;
+  indexTree: string;
+  worktreeTree: string;
+  /** Pre-staging created the worktree (so no setup command has run in it yet). */
+  created: boolean;
 }
 
 export interface RestoreResult {
@@ -120,12 +135,8 @@ export function validateManifest(manifest: unknown, project?: string): SnapshotM
   return m;
 }
 
-export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
-  const m = validateManifest(opts.manifest, opts.project);
-  const repo = (await repoPaths(opts.repoDir)).top;
-  await checkSnapshotObjects(repo, m);
-
-  const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
+/** The registered worktrees, and the thread's own among them (a dead registration is dropped first). */
+async function findOwnWorktree(repo: string, wtPath: string): Promise<{ worktrees: WorktreeInfo[]; own: WorktreeInfo | undefined }> {
   let worktrees = await listWorktrees(repo);
   let own = worktrees.find((w) => same(w.path, wtPath));
   if (own && !existsSync(wtPath)) {
@@ -137,6 +148,83 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
   if (!own && existsSync(wtPath) && readdirSync(wtPath).length > 0) {
     throw new GitStateError('worktree-conflict', `${wtPath} exists and is not a worktree of ${repo}.`, 'Move that folder away (it may belong to another repository), then restore again.');
   }
+  return { worktrees, own };
+}
+
+/** Whether the worktree's trees (read as capture reads them) are exactly these. */
+function holds(current: { indexTree: string; worktreeTree: string; intentToAdd: string[] }, head: string, want: { head: string; indexTree: string; worktreeTree: string; intentToAdd?: string[] }): boolean {
+  return (
+    head === want.head &&
+    current.indexTree === want.indexTree &&
+    current.worktreeTree === want.worktreeTree &&
+    (want.intentToAdd === undefined || current.intentToAdd.join('\0') === want.intentToAdd.join('\0'))
+  );
+}
+
+/**
+ * Makes the files and the index of a worktree the snapshot's, HEAD already set. A reused
+ * worktree first loses its untracked files (saved in a backup by the caller; ignored ones like
+ * node_modules/ stay), so no git version has to decide whether to overwrite them. Then the files
+ * become the working tree (`--reset -u` also removes files of the old index that W lacks, and
+ * leaves alone those whose index entry is unchanged: a refreshed worktree costs only what
+ * differs), and finally the index becomes the index tree without touching the files.
+ */
+async function fill(wtPath: string, m: SnapshotManifest, reused: boolean): Promise<void> {
+  if (reused) await cleanUntracked(wtPath);
+  await readTree(wtPath, m.worktreeTree, { update: true });
+  await readTree(wtPath, m.indexTree, { update: false });
+  await addIntentToAdd(wtPath, m.intentToAdd);
+  await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
+}
+
+/** Saves a reused worktree's uncommitted state under refs/baton/backups/ when it has any. */
+async function backupIfDirty(wtPath: string, thread: string): Promise<SnapshotManifest | null> {
+  if ((await statusPorcelain(wtPath)) === '') return null;
+  return captureSnapshot({ cwd: wtPath, thread, snapshotId: `before-${newSnapshotId()}`, namespace: 'backups' });
+}
+
+/**
+ * Pre-staging: fills the thread's worktree with a snapshot ahead of the handoff (the review is
+ * still open), so that the restore after the click only changes what changed since. HEAD is
+ * left detached at the snapshot's commit: no branch moves and nothing is owned until the
+ * handoff commits. A reused worktree's own uncommitted state is backed up first, as restore does.
+ * Objects must already be here (receivePack). Running it again on an already prepared worktree
+ * reads it and changes nothing.
+ */
+export async function prepareWorktree(opts: Pick<RestoreOptions, 'repoDir' | 'batonHome' | 'project' | 'manifest'>): Promise<PreparedWorktree> {
+  const m = validateManifest(opts.manifest, opts.project);
+  const repo = (await repoPaths(opts.repoDir)).top;
+  await checkSnapshotObjects(repo, m);
+  const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
+  const { own } = await findOwnWorktree(repo, wtPath);
+  const result: PreparedWorktree = { worktreePath: wtPath, head: m.head.commit, indexTree: m.indexTree, worktreeTree: m.worktreeTree, created: !own };
+  if (own) {
+    const head = (await resolveCommit(wtPath, 'HEAD'))!;
+    if (holds(await readTrees(await repoPaths(wtPath), m.extraPaths), head, { ...m, head: m.head.commit })) return result;
+    await backupIfDirty(wtPath, m.thread);
+    await setHeadDetached(wtPath, m.head.commit);
+    await fill(wtPath, m, true);
+    return result;
+  }
+  await mkdir(path.dirname(wtPath), { recursive: true });
+  await addWorktreeNoCheckout(repo, wtPath, m.head.commit);
+  try {
+    await fill(wtPath, m, false);
+  } catch (e) {
+    await removeWorktree(repo, wtPath).catch(() => undefined);
+    await rm(wtPath, { recursive: true, force: true });
+    throw e;
+  }
+  return result;
+}
+
+export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
+  const m = validateManifest(opts.manifest, opts.project);
+  const repo = (await repoPaths(opts.repoDir)).top;
+  await checkSnapshotObjects(repo, m);
+
+  const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
+  const { worktrees, own } = await findOwnWorktree(repo, wtPath);
 
   const { placement, relation } = await decide(repo, m, own, worktrees, opts.allowMoveBranch ?? false);
   if (placement.kind === 'stop') {
@@ -165,17 +253,20 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
 
     // A reused worktree holds what the thread left here last time; save it before replacing it.
     let previous: { head: string; branch: string | null; backup: SnapshotManifest | null } | null = null;
+    // The worktree already holds exactly this snapshot: a repeated restore, or one pre-staging
+    // prepared. Then only HEAD moves; files and index stay as they are.
+    let already = false;
     if (own) {
       const head = (await resolveCommit(wtPath, 'HEAD'))!;
       const branch = await headBranch(wtPath);
       let backup = null;
-      // Nothing to save when the worktree already holds exactly this snapshot (a repeated restore).
       const current = await readTrees(await repoPaths(wtPath), m.extraPaths);
-      const already = head === m.head.commit && current.indexTree === m.indexTree && current.worktreeTree === m.worktreeTree;
-      if (!already && (await statusPorcelain(wtPath)) !== '') {
-        const b = await captureSnapshot({ cwd: wtPath, thread: m.thread, snapshotId: `before-${newSnapshotId()}`, namespace: 'backups' });
-        backupRef = b.ref;
-        backup = b;
+      already = holds(current, head, { ...m, head: m.head.commit });
+      // Nothing to save when the worktree holds this snapshot or what pre-staging put there.
+      const disposable = opts.prepared ? holds(current, head, opts.prepared) : false;
+      if (!already && !disposable) {
+        backup = await backupIfDirty(wtPath, m.thread);
+        backupRef = backup?.ref ?? null;
       }
       previous = { head, branch, backup };
     }
@@ -224,26 +315,25 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
 
     if (placement.kind === 'branch') await setHeadToBranch(wtPath, m.head.branch!);
     else await setHeadDetached(wtPath, m.head.commit);
-    // A reused worktree first loses its untracked files (saved in the backup; ignored ones like
-    // node_modules/ stay), so no git version has to decide whether to overwrite them. Then the
-    // files become the working tree (`--reset -u` also removes files of the old index that W
-    // lacks), and finally the index becomes the index tree without touching the files.
-    if (own) await cleanUntracked(wtPath);
-    await readTree(wtPath, m.worktreeTree, { update: true });
-    await readTree(wtPath, m.indexTree, { update: false });
-    await addIntentToAdd(wtPath, m.intentToAdd);
-    await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
-    verification = await verify(wtPath, m);
+    if (already) {
+      // Read back just now, before HEAD moved to the same commit: it is exact.
+      verification = { exact: true, differences: [] };
+    } else {
+      await fill(wtPath, m, !!own);
+      verification = await verify(wtPath, m);
+    }
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw e;
   }
 
-  const command = own ? null : setupCommandFor(wtPath, opts.setupCommand);
+  // A new worktree gets its setup command, also when pre-staging created it ahead of the click.
+  const created = !own || (opts.prepared?.created ?? false);
+  const command = created ? setupCommandFor(wtPath, opts.setupCommand) : null;
   const setup = command ? await runSetup(wtPath, command, opts.onSetupOutput) : null;
   return {
     worktreePath: wtPath,
-    created: !own,
+    created,
     placement,
     relation,
     branch: placement.kind === 'branch' ? m.head.branch : null,
