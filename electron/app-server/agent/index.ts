@@ -10,6 +10,7 @@ import { ToolRunner } from './toolRunner';
 import type { Agent, TurnContext } from './types';
 
 export type { Agent, TurnContext, TurnIO, ApprovalAsk, ApprovalAnswer } from './types';
+export { HostToolRegistry, type HostTool, type HostToolApproval } from './hostTools';
 export { ProviderError } from './providers/chatStream';
 export { probeSandbox, type SandboxStatus } from './sandbox';
 export { killTurnLeftovers } from './tools/process';

@@ -6,6 +6,7 @@ const cmd: ToolAction = { kind: 'command', command: 'npm test' };
 const write: ToolAction = { kind: 'write', tool: 'write_file', paths: ['src/a.ts'] };
 const read: ToolAction = { kind: 'read' };
 const plan: ToolAction = { kind: 'plan' };
+const handoff: ToolAction = { kind: 'host', tool: 'handoff_thread', summary: 'Hand off thread "Fix it" to gpu', pattern: 'gpu' };
 
 type Row = [ApprovalPolicy, SandboxMode, boolean, ToolAction, 'run' | 'ask' | 'refuse'];
 
@@ -49,6 +50,22 @@ const table: Row[] = [
   ['never', 'full-access', false, write, 'run'],
   ['never', 'read-only', false, read, 'run'],
   ['never', 'read-only', false, plan, 'run'],
+  // a consequential host tool (moving another thread): no sandbox covers it, so only
+  // full-access runs it unasked, and `never` refuses it elsewhere; enforcement changes nothing
+  ['untrusted', 'read-only', true, handoff, 'ask'],
+  ['untrusted', 'workspace-write', true, handoff, 'ask'],
+  ['untrusted', 'full-access', true, handoff, 'ask'],
+  ['untrusted', 'full-access', false, handoff, 'ask'],
+  ['on-request', 'read-only', true, handoff, 'ask'],
+  ['on-request', 'workspace-write', true, handoff, 'ask'],
+  ['on-request', 'workspace-write', false, handoff, 'ask'],
+  ['on-request', 'full-access', true, handoff, 'run'],
+  ['on-request', 'full-access', false, handoff, 'run'],
+  ['never', 'read-only', true, handoff, 'refuse'],
+  ['never', 'workspace-write', true, handoff, 'refuse'],
+  ['never', 'workspace-write', false, handoff, 'refuse'],
+  ['never', 'full-access', true, handoff, 'run'],
+  ['never', 'full-access', false, handoff, 'run'],
 ];
 
 describe('decideApproval', () => {
@@ -76,6 +93,21 @@ describe('decideApproval', () => {
     });
     const d = decideApproval({ policy: 'on-request', sandbox: 'workspace-write', sandboxEnforced: false, action: cmd, rules: [] });
     expect(d).toMatchObject({ decision: 'ask', summary: 'Run `npm test` (unsandboxed: the workspace-write sandbox is not enforced on this host)' });
+    expect(decideApproval({ policy: 'on-request', sandbox: 'workspace-write', sandboxEnforced: true, action: handoff, rules: [] })).toEqual({
+      decision: 'ask',
+      tool: 'handoff_thread',
+      pattern: 'gpu',
+      summary: 'Hand off thread "Fix it" to gpu (outside the workspace-write sandbox)',
+    });
+  });
+
+  it('a host tool rule skips the question for its own pattern only, and never lifts a refusal', () => {
+    const asked = { policy: 'untrusted' as const, sandbox: 'workspace-write' as const, sandboxEnforced: true };
+    expect(decideApproval({ ...asked, action: handoff, rules: [rule('handoff_thread', 'gpu')] })).toEqual({ decision: 'run', byRule: true });
+    expect(decideApproval({ ...asked, action: handoff, rules: [rule('handoff_thread', 'build')] }).decision).toBe('ask');
+    expect(decideApproval({ ...asked, action: handoff, rules: [rule('shell', 'gpu')] }).decision).toBe('ask');
+    const never = decideApproval({ policy: 'never', sandbox: 'workspace-write', sandboxEnforced: true, action: handoff, rules: [rule('handoff_thread', 'gpu')] });
+    expect(never).toMatchObject({ decision: 'refuse', reason: expect.stringContaining('full-access') });
   });
 });
 
@@ -94,6 +126,9 @@ describe('ruleCovers', () => {
     [r('apply_patch', 'src/a.ts'), write, false], // a grant is per tool
     [r('apply_patch', 'src/'), { kind: 'write', tool: 'apply_patch', paths: ['src/a.ts', 'src/b/c.ts'] }, true],
     [r('apply_patch', 'src/'), { kind: 'write', tool: 'apply_patch', paths: ['src/a.ts', 'README.md'] }, false],
+    [r('handoff_thread', 'gpu'), handoff, true],
+    [r('handoff_thread', '*'), handoff, false], // a host tool's grant is exact, never a wildcard
+    [r('handoff_status', 'gpu'), handoff, false],
   ];
   it.each(cases)('%o covers %o: %s', (rule, action, expected) => {
     expect(ruleCovers(rule, action)).toBe(expected);
@@ -104,6 +139,7 @@ describe('patternFor', () => {
   const w = (...paths: string[]): ToolAction => ({ kind: 'write', tool: 'apply_patch', paths });
   it.each([
     [cmd, 'npm test'],
+    [handoff, 'gpu'],
     [w('src/a.ts'), 'src/a.ts'],
     [w('src/a.ts', 'src/b.ts'), 'src/'],
     [w('src/x/a.ts', 'src/x/y/b.ts'), 'src/x/'],

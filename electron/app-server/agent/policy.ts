@@ -14,6 +14,11 @@
 //   - `never`: never ask. What the profile forbids fails instead: file writes under read-only
 //     are refused; commands run, confined when the sandbox is enforced (a write inside a
 //     read-only sandbox then fails in the command itself).
+//   - Host tools (hostTools.ts) that change something outside the worktree — `handoff_thread`
+//     moves another thread to another host — are never covered by a sandbox, so only
+//     `full-access` lets them run unasked: `untrusted` and `on-request` ask, and `never`
+//     refuses them unless the profile is full-access. Host tools that only look
+//     (`handoff_status`) are reads and never ask.
 // A standing rule turns an `ask` into `run` for exactly its tool and pattern; it never turns a
 // `refuse` into anything else (rules never widen what the profile allows).
 import type { ApprovalPolicy, ApprovalRule, SandboxMode } from '../../../shared/contracts/thread';
@@ -23,7 +28,12 @@ export type ToolAction =
   /** `paths` relative to the worktree (or absolute, inside a writable root). */
   | { kind: 'write'; tool: 'write_file' | 'apply_patch'; paths: readonly string[] }
   | { kind: 'read' }
-  | { kind: 'plan' };
+  | { kind: 'plan' }
+  /**
+   * A consequential host tool call (hostTools.ts). `summary` is the approval card's sentence;
+   * `pattern` what an "always" answer grants (e.g. the destination host of a handoff).
+   */
+  | { kind: 'host'; tool: string; summary: string; pattern: string };
 
 export interface PolicyInput {
   policy: ApprovalPolicy;
@@ -51,6 +61,12 @@ export function decideApproval(input: PolicyInput): PolicyDecision {
 }
 
 function baseDecision({ policy, sandbox, sandboxEnforced, action }: PolicyInput): 'run' | 'ask' | 'refuse' {
+  if (action.kind === 'host') {
+    // No sandbox reaches another thread or another host: only full-access already allows it.
+    if (policy === 'untrusted') return 'ask';
+    if (sandbox === 'full-access') return 'run';
+    return policy === 'never' ? 'refuse' : 'ask';
+  }
   const isWrite = action.kind === 'write';
   switch (policy) {
     case 'untrusted':
@@ -64,7 +80,10 @@ function baseDecision({ policy, sandbox, sandboxEnforced, action }: PolicyInput)
   }
 }
 
-function refuseReason({ action }: PolicyInput): string {
+function refuseReason({ action, sandbox }: PolicyInput): string {
+  if (action.kind === 'host') {
+    return `Refused: ${action.tool} acts outside this thread's worktree, which the ${sandbox} profile does not allow, and the approval policy is "never", so nobody can be asked. Switch the thread to a full-access profile or an approval policy that asks.`;
+  }
   const what = action.kind === 'write' ? `write ${action.paths.join(', ')}` : 'do this';
   return `Refused: the permission profile is read-only and the approval policy is "never", so Baton may not ${what}. Switch the thread to a workspace-write profile or an approval policy that asks.`;
 }
@@ -79,6 +98,8 @@ export function toolName(action: ToolAction): string {
       return 'read_file';
     case 'plan':
       return 'update_plan';
+    case 'host':
+      return action.tool;
   }
 }
 
@@ -89,6 +110,7 @@ export function toolName(action: ToolAction): string {
  */
 export function patternFor(action: ToolAction): string {
   if (action.kind === 'command') return action.command;
+  if (action.kind === 'host') return action.pattern;
   if (action.kind !== 'write') return '*';
   if (action.paths.length === 1) return action.paths[0]!;
   const split = action.paths.map((p) => p.split('/').slice(0, -1));
@@ -101,11 +123,14 @@ export function patternFor(action: ToolAction): string {
 export function ruleCovers(rule: ApprovalRule, action: ToolAction): boolean {
   if (rule.tool !== toolName(action)) return false;
   if (action.kind === 'command') return rule.pattern === action.command;
+  if (action.kind === 'host') return rule.pattern === action.pattern;
   if (action.kind !== 'write') return true;
   return action.paths.every((p) => rule.pattern === '*' || rule.pattern === p || (rule.pattern.endsWith('/') && p.startsWith(rule.pattern)));
 }
 
 function summaryFor({ policy, sandbox, action }: PolicyInput): string {
+  // A host tool's card says why it asks: nothing confines it, whatever the policy.
+  if (action.kind === 'host') return policy === 'on-request' ? `${action.summary} (outside the ${sandbox} sandbox)` : action.summary;
   let what: string;
   if (action.kind === 'command') what = `Run \`${action.command}\``;
   else if (action.kind === 'write') {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import type { AgentSettings, ApprovalRule, Plan, TranscriptItem } from '../../../shared/contracts/thread';
 import { runHooks } from './hooks';
+import { errorText, type HostTool } from './hostTools';
 import { decideApproval, type ToolAction } from './policy';
 import { notEnforcedNotice, sandboxedShellArgv, type SandboxStatus } from './sandbox';
 import { unifiedDiff } from './tools/diff';
@@ -329,6 +330,72 @@ export class ToolRunner {
     }
     const outcome: ToolOutcome = { status: 'completed', text: text.length > READ_CAP ? text.slice(0, READ_CAP) + `\n[file truncated at ${READ_CAP} characters]` : text };
     await this.post('read_file', input, outcome);
+    return outcome;
+  }
+
+  /** The host tools this turn may call (TurnContext.hostTools). */
+  get hostTools(): readonly HostTool[] {
+    return this.ctx.hostTools ?? [];
+  }
+
+  /**
+   * A host tool call (hostTools.ts), e.g. `handoff_thread`. Recorded as a `command_execution`
+   * item whose command is the tool name and its JSON arguments, and whose output is the result
+   * (or the reason it did not run): the transcript has no other item for a tool call, and every
+   * client already shows this one with its status. Refusals and failures come back to the model
+   * as the tool result; only a fenced thread ends the turn, as for every tool.
+   */
+  async hostTool(name: string, rawArgs: unknown): Promise<ToolOutcome> {
+    if (this.aborted) return { status: 'interrupted', text: 'The turn was interrupted.' };
+    const tool = this.hostTools.find((t) => t.name === name);
+    if (!tool) return { status: 'failed', text: `There is no tool named "${name}" on this host.` };
+    const parsed = tool.args.safeParse(rawArgs);
+    if (!parsed.success) return { status: 'failed', text: `Invalid arguments for ${name}: ${errorText(parsed.error).replace(/^Invalid arguments: /, '')}` };
+    const args = parsed.data;
+    const command = `${name} ${JSON.stringify(args)}`;
+    const record = (status: ToolStatus | 'running', output: string) => this.item('command_execution', { command, cwd: this.ctx.worktree, output, exitCode: null, status });
+
+    // A thread that is no longer ours asks nothing of anybody, not even a read of another host.
+    this.ctx.io.assertOwner();
+    let refusal: string | null = null;
+    try {
+      refusal = (await tool.precheck?.(this.ctx.thread.id, args)) ?? null;
+    } catch (e) {
+      refusal = errorText(e);
+    }
+    if (this.aborted) return { status: 'interrupted', text: 'The turn was interrupted.' };
+    if (refusal !== null) {
+      // Refused before any approval card: the user is never asked for what cannot happen.
+      await this.ctx.io.addItem(record('failed', refusal));
+      return { status: 'failed', text: refusal };
+    }
+
+    const approval = tool.approval(args);
+    const action: ToolAction = approval.kind === 'read' ? { kind: 'read' } : { kind: 'host', tool: name, summary: approval.summary, pattern: approval.pattern };
+    const gate = await this.gate(name, args, action);
+    if (!gate.go) {
+      if (gate.status !== 'interrupted') await this.ctx.io.addItem(record(gate.status, gate.reason));
+      return { status: gate.status, text: gate.reason };
+    }
+
+    const item = record('running', '');
+    await this.ctx.io.addItem(item);
+    const started = Date.now();
+    let outcome: ToolOutcome;
+    try {
+      const result = await tool.run(this.ctx.thread.id, args, this.ctx.signal);
+      outcome = { status: 'completed', text: JSON.stringify(result ?? null, null, 2) };
+    } catch (e) {
+      outcome = { status: 'failed', text: errorText(e) };
+    }
+    const final = { ...item, status: outcome.status, output: outcome.text, durationMs: Date.now() - started };
+    if (this.aborted) {
+      // Best effort, as for a command: the service records the interrupt; a fenced thread refuses this.
+      await this.ctx.io.updateItem({ ...final, status: 'interrupted' }).catch(() => {});
+      return { status: 'interrupted', text: `${name} was interrupted; its result: ${outcome.text}` };
+    }
+    await this.ctx.io.updateItem(final);
+    await this.post(name, args, outcome);
     return outcome;
   }
 

@@ -4,6 +4,7 @@
 // ownership epoch, so a thread that has been fenced for handoff cannot be changed by a turn
 // that is still unwinding.
 import type { Plan, ApprovalRule, Thread, TranscriptItem } from '../../../shared/contracts/thread';
+import type { HostTool } from './hostTools';
 
 export type ApprovalAnswer = 'allow' | 'deny' | 'always';
 
@@ -51,6 +52,11 @@ export interface TurnContext {
   io: TurnIO;
   /** Standing approval rules of the thread, for the policy check. */
   approvalRules: readonly ApprovalRule[];
+  /**
+   * Tools the app-server lends this turn beyond the worktree ones (hostTools.ts; e.g. the
+   * handoff extension's `handoff_thread`). Absent = none.
+   */
+  hostTools?: readonly HostTool[];
   newId(): string;
   now(): string;
 }

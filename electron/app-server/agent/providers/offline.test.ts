@@ -37,6 +37,16 @@ const cases: [string, string, OfflineAction[]][] = [
   ['Plan: is case-insensitive', 'Plan: [X] done', [{ kind: 'plan', steps: [{ step: 'done', status: 'completed' }] }]],
   ['empty plan is ignored', 'plan:  ; ;', []],
   [
+    'host tool with JSON arguments',
+    'tool: handoff_thread {"thread": "Fix it", "destination": "gpu"}',
+    [{ kind: 'tool', name: 'handoff_thread', json: '{"thread": "Fix it", "destination": "gpu"}' }],
+  ],
+  ['host tool without arguments', 'tool: handoff_status', [{ kind: 'tool', name: 'handoff_status', json: '{}' }]],
+  ['arguments are kept as written, checked at the call', 'tool: handoff_status {oops', [{ kind: 'tool', name: 'handoff_status', json: '{oops' }]],
+  ['"tool:" needs a lower_snake_case name', 'tool: Handoff\ntool:\ntool: 1x\ntool: handoff{}', []],
+  ['"tool:" only at line start', 'use tool: handoff_status', []],
+  ['a tool line inside a quoted block is prose', '```\ntool: handoff_status {}\n```', []],
+  [
     'everything, in order',
     'plan: [ ] a\n$ ls\n```write f\n1\n```\nplan: [x] a',
     [

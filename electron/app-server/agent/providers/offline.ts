@@ -12,6 +12,10 @@
 //   plan: [x] read; [~] fix; [ ] test
 //                                   replaces the plan: steps separated by ";", each optionally
 //                                   prefixed [x] completed, [~] or [>] in progress, [ ] pending
+//   tool: handoff_thread {"thread": "Fix it", "destination": "gpu"}
+//                                   calls a host tool (hostTools.ts) with the JSON object that
+//                                   follows its name as arguments (none: {}); its result is
+//                                   quoted in the summary
 //
 // Any other line is prose and ignored, and so is everything inside any other fenced block
 // (```sh … ``` is an example being quoted, not an order). Fences may use ``` or ~~~.
@@ -23,7 +27,9 @@ export type OfflineAction =
   | { kind: 'shell'; command: string }
   | { kind: 'write'; path: string; content: string }
   | { kind: 'patch'; patch: string }
-  | { kind: 'plan'; steps: PlanStep[] };
+  | { kind: 'plan'; steps: PlanStep[] }
+  /** `json`: the arguments as written, parsed when the call is made (a mistake is its failure). */
+  | { kind: 'tool'; name: string; json: string };
 
 export function parseOfflineMessage(text: string): OfflineAction[] {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
@@ -57,6 +63,11 @@ export function parseOfflineMessage(text: string): OfflineAction[] {
       if (command) actions.push({ kind: 'shell', command });
       continue;
     }
+    const tool = line.match(/^tool:\s*([a-z][a-z0-9_]*)(?:\s+(.*))?$/);
+    if (tool) {
+      actions.push({ kind: 'tool', name: tool[1]!, json: tool[2]?.trim() || '{}' });
+      continue;
+    }
     const plan = line.match(/^plan:\s*(.*)$/i);
     if (plan) {
       const steps = parsePlanSteps(plan[1]!);
@@ -84,7 +95,8 @@ export function parsePlanSteps(spec: string): PlanStep[] {
 const HELP =
   'I am the offline agent: I only do what you spell out. Start a line with "$ " to run a command, ' +
   'put a file in a fenced block headed ```write path/to/file, a patch in a block headed ```patch, ' +
-  'and set the plan with "plan: [x] done; [~] doing; [ ] to do". Configure a model provider to chat.';
+  'set the plan with "plan: [x] done; [~] doing; [ ] to do", and call a host tool with "tool: name {json arguments}". ' +
+  'Configure a model provider to chat.';
 
 export async function runOfflineTurn(ctx: TurnContext, tools: ToolRunner): Promise<void> {
   const actions = parseOfflineMessage(ctx.input);
@@ -110,18 +122,33 @@ export async function runOfflineTurn(ctx: TurnContext, tools: ToolRunner): Promi
         label = 'plan update';
         outcome = await tools.updatePlan({ steps: a.steps });
         break;
+      case 'tool':
+        label = a.name;
+        outcome = await callHostTool(tools, a.name, a.json);
+        break;
     }
     if (outcome.status === 'interrupted' || tools.aborted) return;
-    report.push(describe(label, outcome));
+    report.push(describe(label, outcome, a.kind === 'tool'));
   }
   const text = actions.length === 0 ? HELP : `Done: ${report.join('; ')}.`;
   await ctx.io.addItem({ id: ctx.newId(), turnId: ctx.turnId, at: ctx.now(), type: 'agent_message', text });
 }
 
-function describe(label: string, o: ToolOutcome): string {
+async function callHostTool(tools: ToolRunner, name: string, json: string): Promise<ToolOutcome> {
+  let args: unknown;
+  try {
+    args = JSON.parse(json);
+  } catch {
+    return { status: 'failed', text: `The arguments of ${name} are not a JSON object: ${json.slice(0, 200)}` };
+  }
+  return tools.hostTool(name, args);
+}
+
+function describe(label: string, o: ToolOutcome, quote = false): string {
   switch (o.status) {
     case 'completed':
-      return `${label} ok`;
+      // A host tool's result is what the person asked for (an operation id, a status): quote it.
+      return quote ? `${label} ok: ${oneLine(o.text)}` : `${label} ok`;
     case 'declined':
       return `${label} declined by you`;
     case 'blocked':
@@ -132,5 +159,13 @@ function describe(label: string, o: ToolOutcome): string {
     }
     case 'interrupted':
       return `${label} interrupted`;
+  }
+}
+
+function oneLine(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text.replace(/\s*\n\s*/g, ' ');
   }
 }

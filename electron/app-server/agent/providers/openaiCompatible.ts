@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AgentSettings } from '../../../../shared/contracts/thread';
+import { hostToolSpec } from '../hostTools';
 import type { ToolOutcome, ToolRunner } from '../toolRunner';
 import { resolveToolPath } from '../tools/paths';
 import { StreamWriter } from '../tools/streamWriter';
@@ -40,6 +41,8 @@ export async function runOpenAITurn(ctx: TurnContext, tools: ToolRunner, setting
     }
   }
   const messages: Message[] = [{ role: 'system', content: systemPrompt(ctx, settings) }, ...history(ctx), { role: 'user', content: ctx.input }];
+  // The worktree tools, then whatever the host lends this turn (e.g. handoff_thread).
+  const toolSpecs = [...TOOL_SPECS, ...tools.hostTools.map(hostToolSpec)];
 
   for (let step = 0; step < MAX_STEPS; step++) {
     const say = new MessageStream(ctx);
@@ -49,7 +52,7 @@ export async function runOpenAITurn(ctx: TurnContext, tools: ToolRunner, setting
         baseUrl,
         apiKey,
         // No tool_choice: "auto" is the default with tools, and some servers reject the field.
-        body: { model: settings.model, messages, tools: TOOL_SPECS },
+        body: { model: settings.model, messages, tools: toolSpecs },
         signal: ctx.signal,
         timeoutMs: opts.timeoutMs,
         fetch: opts.fetch,
@@ -198,8 +201,12 @@ async function dispatch(tools: ToolRunner, call: ToolCall): Promise<ToolOutcome>
       const a = PlanArgs.safeParse(args);
       return a.success ? tools.updatePlan({ steps: a.data.plan, explanation: a.data.explanation }) : bad(a.error);
     }
-    default:
-      return { status: 'failed', text: `There is no tool named "${call.name}". The tools are shell, write_file, apply_patch, read_file and update_plan.` };
+    default: {
+      // Host tools validate their own arguments (their schema is the one the model was shown).
+      if (tools.hostTools.some((t) => t.name === call.name)) return tools.hostTool(call.name, args);
+      const names = ['shell', 'write_file', 'apply_patch', 'read_file', 'update_plan', ...tools.hostTools.map((t) => t.name)];
+      return { status: 'failed', text: `There is no tool named "${call.name}". The tools are ${names.slice(0, -1).join(', ')} and ${names.at(-1)}.` };
+    }
   }
 }
 
