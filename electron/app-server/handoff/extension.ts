@@ -1,5 +1,6 @@
 // Handoff as part of every app-server (server/extensions.ts): registers handoff/* and
-// `handoff/peer` on the RPC server and runs recovery once at start. Who this host can reach is
+// `handoff/peer` on the RPC server, lends every thread's agent the `handoff_thread` /
+// `handoff_status` tools (agentTools.ts) and runs recovery once at start. Who this host can reach is
 // the embedder's business (AppServerOptions.handoff): the desktop and the CLI pass links to the
 // hosts they hold connections to; a headless `baton serve` has none of its own: it answers
 // `handoff/peer` as a destination, and coordinates through a client that relays for it
@@ -7,6 +8,7 @@
 import { handoffRelayMethods } from '../../../shared/contracts/handoffRelay';
 import type { AppServer, AppServerOptions } from '../server/appServer';
 import { SERVER_VERSION } from '../server/version';
+import { handoffHostTools } from './agentTools';
 import type { PeerLink } from './peer';
 import { RelayRegistry } from './relay';
 import { registerHandoff } from './rpc';
@@ -51,6 +53,8 @@ export function handoffExtension(app: AppServer, opts?: Pick<AppServerOptions, '
       return {};
     },
   });
+  // Every thread's agent can delegate a handoff from here on (turns read the list as they start).
+  app.hostTools.register(...handoffHostTools(service, app.threads));
   services.set(app, service);
 }
 

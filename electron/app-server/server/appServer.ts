@@ -4,6 +4,7 @@
 // with `attach`; nothing here knows whether a connection is a socket, a pipe or a channel.
 import { PROTOCOL_VERSION, MAX_MESSAGE_BYTES } from '../../../shared/contracts/rpc';
 import type { AgentSettings } from '../../../shared/contracts/thread';
+import { HostToolRegistry } from '../agent/hostTools';
 import { probeSandbox } from '../agent/sandbox';
 import type { Agent } from '../agent/types';
 import type { HandoffWiring } from '../handoff/extension';
@@ -38,6 +39,8 @@ export interface AppServer {
   /** The thread logs themselves, for extensions that replicate them (handoff, archives). */
   readonly store: ThreadStore;
   readonly rpc: RpcServer;
+  /** Tools extensions lend every thread's agent (the handoff extension adds handoff_thread/handoff_status). */
+  readonly hostTools: HostToolRegistry;
   attach(connection: MessageConnection): void;
   /** Turns left running by a crashed process, closed as interrupted at start. */
   readonly recovered: string[];
@@ -50,7 +53,8 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   const hostId = opts.hostId ?? 'local';
   const store = new ThreadStore(opts.home);
   const projects = new ProjectStore(paths.projects);
-  const threads = new ThreadService({ store, projects, home: opts.home, hostId, createAgent: opts.createAgent, onError: opts.onError });
+  const hostTools = new HostToolRegistry();
+  const threads = new ThreadService({ store, projects, home: opts.home, hostId, createAgent: opts.createAgent, hostTools, onError: opts.onError });
 
   const handlers: Handlers = {
     initialize: () => ({
@@ -87,6 +91,7 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
     projects,
     store,
     rpc,
+    hostTools,
     recovered,
     attach: (c) => rpc.attach(c),
     close: () =>

@@ -11,6 +11,7 @@ import type { MethodParamsParsed, MethodResult, ThreadSummary } from '../../../s
 import type { AgentSettings, ApprovalRule, Thread, ThreadMeta, TranscriptItem } from '../../../shared/contracts/thread';
 import { RpcError } from '../../../shared/rpc/errors';
 import { killTurnLeftovers } from '../agent/tools/process';
+import type { HostToolRegistry } from '../agent/hostTools';
 import type { Agent, ApprovalAnswer, ApprovalAsk, TurnContext, TurnIO } from '../agent/types';
 import { resolveThreadSettings } from '../config/settings';
 import { currentBranch } from '../projects/repo';
@@ -28,6 +29,8 @@ export interface ThreadServiceOptions {
   /** This host's id as threads record it (`local` for This computer). */
   hostId: string;
   createAgent: (settings: AgentSettings) => Agent;
+  /** Tools extensions lend every turn (e.g. handoff_thread); read when a turn starts. */
+  hostTools?: HostToolRegistry;
   /** How long an interrupted agent may take to stop before the turn is closed without it. */
   stopGraceMs?: number;
   /** Failures with no caller to report to (a turn's end that could not be written). */
@@ -445,6 +448,7 @@ export class ThreadService {
         signal,
         io,
         approvalRules: turn.rules,
+        hostTools: this.opts.hostTools?.list() ?? [],
         newId: () => randomUUID(),
         now,
       };
