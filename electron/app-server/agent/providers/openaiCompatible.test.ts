@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handoffAgentTools } from '../../../../shared/contracts/handoff';
 import type { AgentSettings } from '../../../../shared/contracts/thread';
+import type { HostTool } from '../hostTools';
 import { createAgent } from '../index';
 import { startModelServer, type ModelServer, type Reply } from '../test-support/modelServer';
 import { MemoryTurnIO, testContext, testSettings, type Answerer } from '../test-support/memoryTurnIO';
@@ -29,11 +31,14 @@ function settingsFor(baseUrl: string, more: Partial<AgentSettings> = {}, permiss
   return testSettings({ provider: 'openai-compatible', model: 'gpt-4.1', baseUrl, apiKeyEnv: 'BATON_TEST_KEY', ...more, permissions });
 }
 
-async function runWith(replies: Reply[], opts: { input?: string; answer?: Answerer; signal?: AbortSignal; timeoutMs?: number; settings?: (base: string) => AgentSettings } = {}) {
+async function runWith(
+  replies: Reply[],
+  opts: { input?: string; answer?: Answerer; signal?: AbortSignal; timeoutMs?: number; settings?: (base: string) => AgentSettings; hostTools?: HostTool[] } = {},
+) {
   server = await startModelServer(replies);
   const settings = opts.settings?.(server.baseUrl) ?? settingsFor(server.baseUrl);
   const io = new MemoryTurnIO(opts.answer, opts.signal);
-  const ctx = testContext({ worktree: wt, input: opts.input ?? 'Write a greeting file and check it.', settings, io, signal: opts.signal });
+  const ctx = { ...testContext({ worktree: wt, input: opts.input ?? 'Write a greeting file and check it.', settings, io, signal: opts.signal }), hostTools: opts.hostTools };
   const agent = createAgent(settings, { sandbox: unconfined, modelTimeoutMs: opts.timeoutMs ?? 10_000, env: { BATON_TEST_KEY: 'sk-test-123' } });
   const result = agent.runTurn(ctx).then(
     () => null,
@@ -70,6 +75,54 @@ describe('openai-compatible provider over real HTTP', () => {
     const assistant = second!.body.messages.find((m) => m.role === 'assistant')!;
     expect(assistant.tool_calls).toHaveLength(2);
     expect(third!.body.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_R34dC', content: 'hello from the model\n' });
+  });
+
+  it('offers host tools with their JSON Schema and dispatches calls to them; bad arguments go back to the model', async () => {
+    const calls: unknown[][] = [];
+    // A host tool with the real handoff_thread contract; what it does is the test's (the real one
+    // is exercised end to end in handoff/agentTools.integration.test.ts).
+    const handoff: HostTool = {
+      name: 'handoff_thread',
+      description: handoffAgentTools.handoff_thread.description,
+      args: handoffAgentTools.handoff_thread.args,
+      approval: (a) => ({ kind: 'consequential', summary: `Hand off thread "${a.thread}" to ${a.destination}`, pattern: a.destination }),
+      run: async (caller, a) => {
+        calls.push([caller, a]);
+        return { operationId: 'ho_test0001', status: { state: 'running' } };
+      },
+    };
+    const { io, result, server: s } = await runWith([{ sse: 'openai-handoff-thread.sse' }, { sse: 'openai-final-text.sse' }], {
+      input: 'Move "Fix it" to the GPU box.',
+      hostTools: [handoff],
+      settings: (base) => settingsFor(base, {}, { approvalPolicy: 'on-request', sandbox: 'workspace-write' }),
+    });
+    expect(await result).toBeNull();
+
+    const [first, second] = s.requests;
+    const offered = first!.body.tools as { function: { name: string; description: string; parameters: { required: string[]; properties: Record<string, unknown> } } }[];
+    expect(offered.map((t) => t.function.name)).toEqual(['shell', 'write_file', 'apply_patch', 'read_file', 'update_plan', 'handoff_thread']);
+    expect(offered[5]!.function).toMatchObject({ description: handoffAgentTools.handoff_thread.description, parameters: { type: 'object', required: ['thread', 'destination'] } });
+    expect(Object.keys(offered[5]!.function.parameters.properties)).toEqual(['thread', 'destination', 'followUpPrompt']);
+
+    // The valid call asked (on-request) and ran as the calling thread; the one without a destination never ran.
+    expect(io.asks).toEqual([{ tool: 'handoff_thread', summary: 'Hand off thread "Fix it" to gpu (outside the workspace-write sandbox)', pattern: 'gpu' }]);
+    expect(calls).toEqual([['thread-test', { thread: 'Fix it', destination: 'gpu', followUpPrompt: 'Run the tests there.' }]]);
+    expect(io.ofType('command_execution').map((i) => [i.command, i.status])).toEqual([
+      ['handoff_thread {"thread":"Fix it","destination":"gpu","followUpPrompt":"Run the tests there."}', 'completed'],
+    ]);
+    const results = second!.body.messages.filter((m) => m.role === 'tool');
+    expect(results.map((m) => m.tool_call_id)).toEqual(['call_H4ndA', 'call_H4ndB']);
+    expect(JSON.parse(results[0]!.content!)).toEqual({ operationId: 'ho_test0001', status: { state: 'running' } });
+    expect(results[1]!.content).toMatch(/^Invalid arguments for handoff_thread: [\s\S]*destination/);
+  });
+
+  it('without host tools the model is offered only the worktree tools, and a call to a host tool is unknown', async () => {
+    const { io, result, server: s } = await runWith([{ sse: 'openai-handoff-thread.sse' }, { sse: 'openai-final-text.sse' }]);
+    expect(await result).toBeNull();
+    expect(s.requests[0]!.body.tools).toHaveLength(5);
+    expect(io.ofType('command_execution')).toEqual([]);
+    const results = s.requests[1]!.body.messages.filter((m) => m.role === 'tool');
+    expect(results[0]!.content).toBe('There is no tool named "handoff_thread". The tools are shell, write_file, apply_patch, read_file and update_plan.');
   });
 
   it('handles Ollama-style parallel calls (index 0 reused, told apart by id) and CRLF framing', async () => {
