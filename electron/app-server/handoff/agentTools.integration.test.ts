@@ -20,6 +20,8 @@ import { RpcPeerLink } from './rpc';
 
 let root: string;
 let gitRoot: string;
+/** A repository only `here` has: the box has no project for it. */
+let lonely: string;
 let here: AppServer;
 let box: AppServer;
 
@@ -39,6 +41,8 @@ beforeAll(async () => {
     handoff: { peers: (h) => (h === 'box' ? new RpcPeerLink('box', (m, p) => toBox.call(m, p as never)) : null), hosts: () => ['local', 'box'], retries: 0 },
   });
   await here.projects.add(source, 'app');
+  lonely = makeScenario(path.join(root, 'lonely')).source;
+  await here.projects.add(lonely, 'lonely');
 });
 
 afterAll(async () => {
@@ -134,12 +138,19 @@ describe('handoff_thread / handoff_status as agent tools', () => {
     expect(handoffServiceOf(here)!.journal.open()).toEqual([]);
   });
 
-  it('a destination that cannot take the thread is refused before anyone is asked', async () => {
+  it('a destination that cannot take the thread (not connected, no matching project) is refused before anyone is asked', async () => {
     const controller = await here.threads.start({ project: 'app', title: 'controller 2' });
     const other = await here.threads.start({ project: 'app', title: 'elsewhere' });
     const turn = await runTurn(here, controller.id, `tool: handoff_thread {"thread": "${other.id}", "destination": "gpu"}`);
     expect(turn.asked).toEqual([]);
     expect(toolItems(turn.items)[0]).toMatchObject({ status: 'failed', output: expect.stringMatching(/^\[not-connected\] .*gpu.* is not connected/) });
     expect(await readOn(here, other.id)).toMatchObject({ status: 'idle', epoch: other.epoch });
+
+    const unmatched = await here.threads.start({ project: 'lonely', title: 'only here' });
+    const again = await runTurn(here, controller.id, `tool: handoff_thread {"thread": "only here", "destination": "box"}`);
+    expect(again.asked).toEqual([]);
+    expect(toolItems(again.items)[0]).toMatchObject({ status: 'failed', output: expect.stringMatching(/^\[no-matching-project\] .*has no saved project for .*baton project add/) });
+    expect(await readOn(here, unmatched.id)).toMatchObject({ status: 'idle', epoch: unmatched.epoch });
+    expect(box.store.exists(unmatched.id)).toBe(false);
   });
 });

@@ -114,12 +114,14 @@ describe('openai-compatible provider over real HTTP', () => {
     expect(results.map((m) => m.tool_call_id)).toEqual(['call_H4ndA', 'call_H4ndB']);
     expect(JSON.parse(results[0]!.content!)).toEqual({ operationId: 'ho_test0001', status: { state: 'running' } });
     expect(results[1]!.content).toMatch(/^Invalid arguments for handoff_thread: [\s\S]*destination/);
+    expect(first!.body.messages[0]!.content).toContain('Host tools (handoff_thread) act outside this worktree. This thread is thread-test ("test"): it cannot hand itself off');
   });
 
   it('without host tools the model is offered only the worktree tools, and a call to a host tool is unknown', async () => {
     const { io, result, server: s } = await runWith([{ sse: 'openai-handoff-thread.sse' }, { sse: 'openai-final-text.sse' }]);
     expect(await result).toBeNull();
     expect(s.requests[0]!.body.tools).toHaveLength(5);
+    expect(s.requests[0]!.body.messages[0]!.content).not.toContain('Host tools');
     expect(io.ofType('command_execution')).toEqual([]);
     const results = s.requests[1]!.body.messages.filter((m) => m.role === 'tool');
     expect(results[0]!.content).toBe('There is no tool named "handoff_thread". The tools are shell, write_file, apply_patch, read_file and update_plan.');

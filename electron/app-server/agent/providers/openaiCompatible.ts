@@ -228,6 +228,13 @@ export function systemPrompt(ctx: TurnContext, settings: AgentSettings): string 
     `Approval policy: ${approvalPolicy}; sandbox: ${sandbox}. A call the user declines or a hook blocks comes back as a tool result saying so: do not retry it unchanged.`,
     'When done, reply with a short summary of what you changed and what is left.',
   ];
+  const lent = ctx.hostTools ?? [];
+  if (lent.length) {
+    // Host tools act on other threads by name: the model must know which thread is its own.
+    parts.push(
+      `Host tools (${lent.map((t) => t.name).join(', ')}) act outside this worktree. This thread is ${ctx.thread.id} ("${ctx.thread.title}"): it cannot hand itself off, only other threads.`,
+    );
+  }
   const agents = readAgentsMd(ctx, settings);
   if (agents) parts.push('', '# Instructions from AGENTS.md in the worktree', agents);
   return parts.join('\n');
