@@ -60,6 +60,8 @@ export function handoffHostTools(service: HandoffService, threads: ThreadService
       const where = await service.eligibility(id, a.destination);
       return where.eligible ? null : `[${where.reason}] ${where.message}`;
     },
+    // The turn's signal is not passed on: once started, a handoff is its own operation (it
+    // returns at once with its id), and stopping it is `handoff/cancel`, not the caller's interrupt.
     run: (caller, a) => tools.handoff_thread(caller, a),
   };
   const statusTool: HostTool<z.infer<typeof handoffAgentTools.handoff_status.args>> = {
