@@ -130,6 +130,12 @@ export const HandoffStatus = z.object({
   state: z.enum(['running', 'moved', 'aborted', 'in-doubt']),
   bytesDone: z.number().int().nonnegative(),
   bytesTotal: z.number().int().nonnegative(),
+  /**
+   * Pre-staging of a prepared operation: `running` while the destination takes in the objects
+   * and fills the worktree (the click waits for it), `ready` when it has, `failed` when it
+   * could not (the click then moves everything).
+   */
+  prestage: z.enum(['running', 'ready', 'failed']).optional(),
   error: HandoffError.optional(),
 });
 export type HandoffStatus = z.infer<typeof HandoffStatus>;
@@ -248,8 +254,11 @@ export const PeerHaves = z.object({
   gitVersion: z.string().nullable(),
   nodeVersion: z.string().nullable(),
   profiles: z.array(PermissionProfile),
-  /** The thread as the destination knows it: absent, or a tombstone from an earlier handoff. */
-  known: z.object({ status: ThreadStatus, revision: z.number().int(), epoch: z.number().int() }).nullable(),
+  /**
+   * The thread as the destination knows it: absent, or a tombstone from an earlier handoff. Its
+   * log's SHA-256 (each event as one JSON line) lets the source send only the events after it.
+   */
+  known: z.object({ status: ThreadStatus, revision: z.number().int(), epoch: z.number().int(), logSha256: Sha256 }).nullable(),
 });
 export type PeerHaves = z.infer<typeof PeerHaves>;
 
@@ -280,17 +289,22 @@ export const PeerRequest = z.discriminatedUnion('type', [
   }),
   /**
    * Source → destination, while the review is open (pre-staging): the objects of the review's
-   * snapshot the destination lacks, as one thin pack in the payload. Locks nothing and changes
-   * no branch or worktree; it only makes the final transfer small.
+   * snapshot the destination lacks, as a thin pack of `size` bytes sent in chunks (`length`
+   * bytes at `offset` in the payload). With the last chunk the destination verifies the pack
+   * and fills the thread's worktree with the snapshot, HEAD detached. Locks nothing, moves no
+   * branch and takes no ownership; it only makes the click small.
    */
   z.object({
     type: z.literal('prestage'),
     op: OperationId,
     thread: ThreadId,
     project: z.string(),
-    manifest: SnapshotManifest,
-    size: z.number().int().nonnegative(),
+    /** With the last chunk only (it can list thousands of ignored paths). */
+    manifest: SnapshotManifest.optional(),
+    size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     sha256: Sha256,
+    offset: z.number().int().nonnegative(),
+    length: z.number().int().nonnegative(),
   }),
   /** Source → destination, after the freeze: what will come. Answered with resume offsets. */
   z.object({
@@ -303,6 +317,12 @@ export const PeerRequest = z.discriminatedUnion('type', [
     epoch: z.number().int().nonnegative(),
     /** Revision of the last event in the `events` part. */
     revision: z.number().int().positive(),
+    /**
+     * Revision of the first event in the `events` part. Above 1 only when the destination
+     * already holds the events before it (a tombstone whose log has `prefixSha256`).
+     */
+    eventsFrom: z.number().int().positive(),
+    prefixSha256: Sha256.optional(),
     manifest: SnapshotManifest,
     parts: z.array(PartInfo).length(2),
     followUpPrompt: z.string().optional(),
@@ -323,7 +343,8 @@ export type PeerRequest = z.infer<typeof PeerRequest>;
 export const PeerResponse = z.discriminatedUnion('type', [
   PeerDescription,
   PeerHaves,
-  z.object({ type: z.literal('prestaged'), op: OperationId, objects: z.number().int().nonnegative() }),
+  /** Bytes of the pre-staging pack the destination holds; with the last chunk, the objects taken in and the worktree filled. */
+  z.object({ type: z.literal('prestaged'), op: OperationId, offset: z.number().int().nonnegative(), objects: z.number().int().nonnegative(), worktree: z.string().nullable() }),
   /** Resume offsets: bytes of each part the destination has verified and kept durably. */
   z.object({ type: z.literal('resume'), op: OperationId, have: z.array(z.object({ name: PartName, offset: z.number().int().nonnegative() })) }),
   z.object({ type: z.literal('part-ack'), op: OperationId, name: PartName, offset: z.number().int().nonnegative() }),
@@ -341,15 +362,11 @@ export const PeerResponse = z.discriminatedUnion('type', [
 ]);
 export type PeerResponse = z.infer<typeof PeerResponse>;
 
-/** The `events` part: the source's thread log as JSON lines, exactly as stored (validated on arrival). */
+/**
+ * The `events` part: the source's thread log from revision `eventsFrom` on, one JSON line per
+ * event, gzipped (a transcript compresses about tenfold); validated on arrival.
+ */
 export const EventsPart = z.array(ThreadEvent);
 
-/**
- * Pre-staging sends one pack in one message; a bigger one waits for the real (chunked) transfer.
- * Over JSON-RPC the pack travels base64 inside one message of at most MAX_MESSAGE_BYTES (4 MiB),
- * so a pack must stay under 3 MiB with room for the manifest.
- */
-export const MAX_PRESTAGE_BYTES = 2.5 * 1024 * 1024;
-
-/** Part chunks are at most this many bytes (fits a handful of Noise messages; keeps resume cheap). */
+/** Part and pre-staging chunks are at most this many bytes (fits a handful of Noise messages; keeps resume cheap). */
 export const PART_CHUNK_BYTES = 256 * 1024;

@@ -5,7 +5,7 @@ import type { HostId } from '../contracts/thread';
 import { matchProjects } from '../projects/identity';
 
 /** The handoff wire protocol version. Hosts that speak another one cannot take part. */
-export const HANDOFF_PROTOCOL_VERSION = 1;
+export const HANDOFF_PROTOCOL_VERSION = 2;
 
 /** "This computer": the host id of the desktop's embedded app-server. */
 export const LOCAL_HOST: HostId = 'local';

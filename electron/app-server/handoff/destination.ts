@@ -4,15 +4,16 @@
 // after a cut connection) gets the same answer and changes nothing twice.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ThreadEvent } from '../../../shared/contracts/events';
-import { MAX_PRESTAGE_BYTES, type PartInfo, type PartName, type PeerRequest, type PeerResponse } from '../../../shared/contracts/handoff';
+import type { PartInfo, PartName, PeerRequest, PeerResponse } from '../../../shared/contracts/handoff';
 import type { ProjectInfo } from '../../../shared/contracts/rpc';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import type { PermissionProfile } from '../../../shared/contracts/thread';
 import { classifyTip } from '../../../shared/git/tips';
 import { HANDOFF_PROTOCOL_VERSION } from '../../../shared/handoff/eligibility';
+import { preparedCleanup, PREPARED_TTL_MS } from '../../../shared/handoff/prepared';
 import { matchProjects } from '../../../shared/projects/identity';
 import { reduceThread } from '../../../shared/threads/reduce';
 import { builtinProfiles, readConfigFile } from '../config/settings';
@@ -20,11 +21,14 @@ import { GitStateError } from '../git/errors';
 import { git } from '../git/git';
 import { mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
-import { restoreSnapshot, worktreePathFor } from '../git/restore';
+import { prepareWorktree, restoreSnapshot, worktreePathFor } from '../git/restore';
 import { listHaves, receivePack } from '../git/transfer';
+import { removeWorktree } from '../git/worktrees';
 import { projectDir, type ProjectStore } from '../projects/projectStore';
+import { decodeEventsPart, joinEvents, logSha256 } from './eventsPart';
 import type { Journal } from './journal';
 import { errorResponse, HandoffFailure } from './peer';
+import { PreparedStore } from './preparedStore';
 import { assertPrefix, type ThreadAccess } from './threadAccess';
 
 export interface DestinationDeps {
@@ -36,7 +40,15 @@ export interface DestinationDeps {
   projects: ProjectStore;
   /** Largest part accepted (bytes). */
   maxPartBytes?: number;
+  /** Largest thread log accepted, unpacked (bytes). */
+  maxLogBytes?: number;
+  /** How long a worktree pre-staged for a handoff that never came is kept (shared/handoff/prepared.ts). */
+  preparedTtlMs?: number;
+  now?: () => number;
 }
+
+/** Default cap on an unpacked thread log: 256 MiB, about 600,000 transcript items. */
+const MAX_LOG_BYTES = 256 * 1024 * 1024;
 
 /** What the destination keeps in its journal about an offer. */
 interface OfferData {
@@ -45,13 +57,19 @@ interface OfferData {
   project: string;
   epoch: number;
   revision: number;
+  eventsFrom: number;
+  prefixSha256?: string;
   manifest: SnapshotManifest;
   parts: PartInfo[];
   followUpPrompt?: string;
 }
 
 export class DestinationRole {
-  constructor(private readonly d: DestinationDeps) {}
+  private readonly prepared: PreparedStore;
+
+  constructor(private readonly d: DestinationDeps) {
+    this.prepared = new PreparedStore(d.home);
+  }
 
   /** The peer handler: one request in, one response out; never throws. */
   handle = async (req: PeerRequest, payload: Uint8Array | undefined): Promise<PeerResponse> => {
@@ -122,29 +140,88 @@ export class DestinationRole {
       gitVersion: versionOf('git', ['--version']),
       nodeVersion: process.version,
       profiles: this.profiles(),
-      known: known && { status: known.status, revision: known.revision, epoch: known.epoch },
+      known: known && { status: known.status, revision: known.revision, epoch: known.epoch, logSha256: logSha256(this.d.threads.events(req.thread)) },
     };
   }
 
   /**
-   * Pre-staging: takes in the objects of the review's snapshot and names them with a ref under
-   * refs/baton/prestaged/, so that they count as haves when the real transfer is computed. No
-   * branch, worktree or thread changes here, and no journal record: it is not part of the
-   * commit protocol, and losing it only makes the real transfer bigger.
+   * Pre-staging, one chunk at a time: the objects of the review's snapshot this host lacks, then
+   * (with the last chunk) a ref on the snapshot under refs/baton/prestaged/, so its objects count
+   * as haves for the real transfer, and the thread's worktree filled with it, HEAD detached
+   * (prepareWorktree). No branch moves and the thread is not owned here, and nothing goes in the
+   * journal: it is not part of the commit protocol, and losing it only makes the click slower.
    */
   private async prestage(req: Extract<PeerRequest, { type: 'prestage' }>, payload: Uint8Array | undefined): Promise<PeerResponse> {
     const project = this.project(req.project);
-    if (req.manifest.thread !== req.thread) throw new HandoffFailure('verify-failed', 'The pre-staged snapshot belongs to another thread.');
-    const bytes = Buffer.from(payload ?? new Uint8Array(0));
-    let objects: number;
+    if (req.manifest && req.manifest.thread !== req.thread) throw new HandoffFailure('verify-failed', 'The pre-staged snapshot belongs to another thread.');
+    if (this.d.threads.exists(req.thread) && (await this.d.threads.read(req.thread)).status !== 'moved') {
+      throw new HandoffFailure('apply-failed', `Thread ${req.thread} is live on this host; there is nothing to pre-stage for it.`);
+    }
+    const max = this.d.maxPartBytes ?? 2 * 1024 * 1024 * 1024;
+    if (req.size > max) throw new HandoffFailure('too-large', `The pre-staging pack of handoff ${req.op} is ${req.size} bytes, over this host's ${max}-byte limit.`);
+    const bytes = payload ?? new Uint8Array(0);
+    if (bytes.length !== req.length || req.offset + req.length > req.size) {
+      throw new HandoffFailure('transfer-failed', `Pre-staging chunk at ${req.offset} declared ${req.length} bytes, carried ${bytes.length}, of a ${req.size}-byte pack.`);
+    }
+    const dir = path.join(this.d.home, 'handoff', 'prestage');
+    const file = path.join(dir, `${req.op}.pack`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const have = existsSync(file) ? statSync(file).size : 0;
+    // Only the next bytes are taken; anything else is answered with where we are (as for parts).
+    if (req.offset !== have) return { type: 'prestaged', op: req.op, offset: have, objects: 0, worktree: null };
+    if (bytes.length > 0) appendFileSync(file, bytes, { mode: 0o600 });
+    if (have + bytes.length < req.size) return { type: 'prestaged', op: req.op, offset: have + bytes.length, objects: 0, worktree: null };
+    const manifest = req.manifest;
+    if (!manifest) throw new HandoffFailure('transfer-failed', `The last pre-staging chunk of handoff ${req.op} came without its snapshot manifest.`);
+
+    let objects = 0;
     try {
-      objects = (await receivePack(project.root, { pack: { bytes }, size: req.size, sha256: req.sha256, maxBytes: MAX_PRESTAGE_BYTES, snapshot: req.manifest })).objectCount;
+      if (req.size > 0) objects = (await receivePack(project.root, { pack: { file, offset: 0, size: req.size }, size: req.size, sha256: req.sha256, snapshot: manifest })).objectCount;
+      await git(['update-ref', '-m', `baton: pre-staged for handoff ${req.op}`, prestagedRef(req.thread), manifest.worktreeCommit], { cwd: project.root });
+      const previous = this.prepared.get(req.thread);
+      const worktree = await prepareWorktree({ repoDir: project.root, batonHome: this.d.home, project: project.id, manifest });
+      // A worktree an earlier review created has still not had its setup command: keep saying so.
+      if (previous?.worktree.created && previous.worktree.worktreePath === worktree.worktreePath) worktree.created = true;
+      this.prepared.save({ thread: req.thread, op: req.op, preparedAt: this.now(), repo: project.root, worktree });
+      void this.cleanupPrepared().catch(() => undefined); // others' time may be up
+      return { type: 'prestaged', op: req.op, offset: req.size, objects, worktree: project.subdir ? path.join(worktree.worktreePath, project.subdir) : worktree.worktreePath };
     } catch (e) {
       if (e instanceof GitStateError) throw new HandoffFailure('verify-failed', e.message, e.hint);
       throw e;
+    } finally {
+      rmSync(file, { force: true });
     }
-    await git(['update-ref', '-m', `baton: pre-staged for handoff ${req.op}`, prestagedRef(req.thread), req.manifest.worktreeCommit], { cwd: project.root });
-    return { type: 'prestaged', op: req.op, objects };
+  }
+
+  /**
+   * Drops what pre-staging left for handoffs that never came, once past the time limit (see
+   * shared/handoff/prepared.ts for what is kept and why). Runs at start, on reconnects and after
+   * each pre-staging; a worktree that cannot be removed now is tried again next time.
+   */
+  async cleanupPrepared(): Promise<void> {
+    const open = new Set(
+      this.d.journal
+        .open()
+        .map((e) => (e.side === 'destination' ? (e.data.offer as { thread?: string } | undefined)?.thread : (e.data as { thread?: string }).thread))
+        .filter((t): t is string => !!t),
+    );
+    for (const r of this.prepared.list()) {
+      const live = this.d.threads.exists(r.thread) && (await this.d.threads.read(r.thread)).status !== 'moved';
+      const action = preparedCleanup({ preparedAt: r.preparedAt, created: r.worktree.created, threadLiveHere: live, openOperation: open.has(r.thread) }, this.now(), this.d.preparedTtlMs ?? PREPARED_TTL_MS);
+      if (action === 'keep') continue;
+      try {
+        if (action === 'remove-worktree' && existsSync(r.repo)) await removeWorktree(r.repo, r.worktree.worktreePath);
+        if (action === 'remove-worktree') rmSync(r.worktree.worktreePath, { recursive: true, force: true });
+        if (!live && existsSync(r.repo)) await git(['update-ref', '-d', prestagedRef(r.thread)], { cwd: r.repo }).catch(() => undefined);
+        this.prepared.remove(r.thread);
+      } catch {
+        // Tried again on the next pass.
+      }
+    }
+  }
+
+  private now(): number {
+    return this.d.now?.() ?? Date.now();
   }
 
   private profiles(): PermissionProfile[] {
@@ -197,6 +274,8 @@ export class DestinationRole {
       project: req.project,
       epoch: req.epoch,
       revision: req.revision,
+      eventsFrom: req.eventsFrom,
+      ...(req.prefixSha256 ? { prefixSha256: req.prefixSha256 } : {}),
       manifest: req.manifest,
       parts: req.parts,
       followUpPrompt: req.followUpPrompt,
@@ -253,8 +332,8 @@ export class DestinationRole {
         }
         bytes.set(p.name, b);
       }
-      const events = parseEvents(bytes.get('events')!, offer);
       const known = this.d.threads.exists(offer.thread) ? this.d.threads.events(offer.thread) : null;
+      const events = this.incomingEvents(offer, bytes.get('events')!, known);
       if (known) {
         const t = await this.d.threads.read(offer.thread);
         if (t.status !== 'moved') {
@@ -316,10 +395,19 @@ export class DestinationRole {
     const entry = this.d.journal.get(op)!;
     if (entry.phase === 'applied') return entry.data.worktreePath as string;
     const project = this.project(offer.project);
-    const events = parseEvents(readFileSync(this.partFile(op, 'events')), offer);
+    const known = this.d.threads.exists(offer.thread) ? this.d.threads.events(offer.thread) : null;
+    const events = this.incomingEvents(offer, readFileSync(this.partFile(op, 'events')), known);
+    // What pre-staging put in the worktree, if it was for this repository: no backup needed of it.
+    const prepared = this.prepared.get(offer.thread);
     let worktreePath: string;
     try {
-      const restored = await restoreSnapshot({ repoDir: project.root, batonHome: this.d.home, project: project.id, manifest: offer.manifest });
+      const restored = await restoreSnapshot({
+        repoDir: project.root,
+        batonHome: this.d.home,
+        project: project.id,
+        manifest: offer.manifest,
+        ...(prepared && prepared.repo === project.root ? { prepared: prepared.worktree } : {}),
+      });
       // The worktree holds the whole repository; the thread works in the project's subdirectory of it.
       worktreePath = project.subdir ? path.join(restored.worktreePath, project.subdir) : restored.worktreePath;
     } catch (e) {
@@ -342,9 +430,18 @@ export class DestinationRole {
     ].map((x) => ThreadEvent.parse(x));
     await this.d.threads.install([...events, ...tail]);
     this.d.journal.record(op, 'destination', 'applied', { worktreePath });
-    // The restored snapshot has its own ref now; the pre-staged one has served its purpose.
+    // The restored snapshot has its own ref now; the pre-staged one has served its purpose, and
+    // so has the ref this host kept on what it sent when the thread left (source.ts `sentRef`).
     await git(['update-ref', '-d', prestagedRef(offer.thread)], { cwd: project.root }).catch(() => undefined);
+    await git(['update-ref', '-d', sentRef(offer.thread)], { cwd: project.root }).catch(() => undefined);
+    this.prepared.remove(offer.thread);
     return worktreePath;
+  }
+
+  /** The whole incoming log: this host's copy of its beginning (when the source sent only the rest), then the part. */
+  private incomingEvents(offer: OfferData, part: Buffer, known: ThreadEvent[] | null): ThreadEvent[] {
+    const tail = decodeEventsPart(part, this.d.maxLogBytes ?? MAX_LOG_BYTES, offer.thread);
+    return checkEvents(joinEvents(offer.thread, tail, { eventsFrom: offer.eventsFrom ?? 1, prefixSha256: offer.prefixSha256 }, known), offer);
   }
 
   /** Resumes an applied thread: starts the follow-up turn once (at most once: recorded first). */
@@ -379,19 +476,21 @@ export function prestagedRef(thread: string): string {
   return `refs/baton/prestaged/${thread}`;
 }
 
+/**
+ * On the source, after a thread left: its last snapshot, kept as a have for the thread's way
+ * back (so the destination does not send this host's own files back to it). Dropped when the
+ * thread arrives here again.
+ */
+export function sentRef(thread: string): string {
+  return `refs/baton/sent/${thread}`;
+}
+
 function sameOffer(a: OfferData | undefined, b: OfferData): boolean {
   return !!a && JSON.stringify(a.parts) === JSON.stringify(b.parts) && a.epoch === b.epoch && a.revision === b.revision;
 }
 
-/** The events part: the source's log, every line a valid event, folding to the offered revision, fenced. */
-function parseEvents(bytes: Buffer, offer: OfferData) {
-  const lines = bytes.toString('utf8').split('\n').filter((l) => l.length > 0);
-  let events;
-  try {
-    events = lines.map((l) => ThreadEvent.parse(JSON.parse(l)));
-  } catch (e) {
-    throw new HandoffFailure('verify-failed', `The thread log of handoff for ${offer.thread} is not valid: ${e instanceof Error ? e.message.slice(0, 200) : e}.`);
-  }
+/** The incoming log checks out: it folds to the offered thread, revision and epoch, fenced. */
+function checkEvents(events: ThreadEvent[], offer: OfferData): ThreadEvent[] {
   const t = reduceThread(events);
   if (t.id !== offer.thread || t.revision !== offer.revision || t.epoch !== offer.epoch || t.status !== 'handing-off') {
     throw new HandoffFailure(

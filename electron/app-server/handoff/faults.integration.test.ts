@@ -1,6 +1,7 @@
 // Fault injection: a thread is handed back and forth between two app-servers while, in each
 // seeded case, something breaks at a random message of the protocol — which, with small part
-// chunks, is a random byte offset of the transfer: the connection is cut (for a few messages),
+// chunks, is a random byte offset of the transfer (the pre-staging sent while the review is
+// open, or the parts sent after the click): the connection is cut (for a few messages),
 // the destination dies (kill -9: its objects dropped, reopened from its BATON_HOME), or the
 // source dies mid-step (it never sees another answer) and restarts. After recovery on both
 // sides there must be exactly one live owner and nothing lost: every event and the last
@@ -23,13 +24,14 @@ let gitRoot: string;
 let pair: Pair;
 let threadId: string;
 let owner = 'local';
-let typicalParts = 10;
+/** Messages of each chunked kind a clean handoff takes: where random offsets are drawn from. */
+const typical = { part: 10, prestage: 10 };
 
 beforeAll(async () => {
   gitRoot = isolateGit();
   root = mkdtempSync(path.join(os.tmpdir(), 'baton-handoff-faults-'));
   const { source, dest } = makeScenario(root);
-  pair = new Pair({ local: homeOf(root, 'local'), gpu: homeOf(root, 'gpu') }, { chunkBytes: 509, retries: 1, retryDelayMs: 5 });
+  pair = new Pair({ local: homeOf(root, 'local'), gpu: homeOf(root, 'gpu') }, { chunkBytes: 97, retries: 1, retryDelayMs: 5 });
   await pair.get('local').projects.add(source, 'app');
   await pair.get('gpu').projects.add(dest, 'app');
   threadId = (await pair.get('local').threads.start({ project: 'app', approvalPolicy: 'never' })).id;
@@ -72,11 +74,12 @@ function pickCase(seed: number): Case {
   const steps: PeerRequest['type'][] = ['describe', 'probe', 'offer', 'stage', 'commit'];
   const kind = kinds[Math.floor(r() * kinds.length)]!;
   const boundary = r() < 0.5;
+  const chunked = r() < 0.5 ? 'part' : 'prestage';
   return {
     seed,
     kind,
-    type: boundary ? steps[Math.floor(r() * steps.length)]! : 'part',
-    nth: boundary ? 0 : Math.floor(r() * typicalParts),
+    type: boundary ? steps[Math.floor(r() * steps.length)]! : chunked,
+    nth: boundary ? 0 : Math.floor(r() * typical[chunked]),
     point: r() < 0.5 ? 'before-delivery' : 'after-handling',
     cutFor: 1 + Math.floor(r() * 3),
   };
@@ -169,8 +172,10 @@ describe('handoff under faults', () => {
   it('a clean handoff first (and how many messages one takes)', async () => {
     const s = await pair.get('local').handoff.run({ thread: threadId, to: 'gpu' });
     expect(s.state).toBe('moved');
-    typicalParts = pair.log.filter((l) => l.from === 'local' && l.type === 'part').length;
-    expect(typicalParts).toBeGreaterThan(2);
+    typical.part = pair.log.filter((l) => l.from === 'local' && l.type === 'part').length;
+    typical.prestage = pair.log.filter((l) => l.from === 'local' && l.type === 'prestage').length;
+    expect(typical.part).toBeGreaterThan(2);
+    expect(typical.prestage).toBeGreaterThan(2);
     owner = 'gpu';
   });
 

@@ -1,7 +1,7 @@
 // Two app-servers in one process (two BATON_HOMEs, real git repositories — the destination a
 // clone — the real thread service, agent and git engine), handing a thread back and forth.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +115,10 @@ describe('handoff between two app-servers', () => {
     expect(review.ignoredLeftBehind).toEqual(expect.arrayContaining(['debug.log', '.env']));
     const status = await A.handoff.run({ operationId: review.operationId });
     expect(status).toMatchObject({ state: 'moved', stage: 'done' });
-    expect(status.bytesTotal).toBeGreaterThan(100_000);
+    // The log crossed gzipped (a transcript packs about tenfold); the objects went with pre-staging.
+    const rawLog = A.store.readEvents(w.threadId).reduce((n, e) => n + JSON.stringify(e).length + 1, 0);
+    expect(status.bytesTotal).toBeGreaterThan(0);
+    expect(status.bytesTotal).toBeLessThan(rawLog / 4);
 
     const tomb = await read(w, 'local');
     const onB = await read(w, 'gpu');
@@ -136,7 +139,8 @@ describe('handoff between two app-servers', () => {
     expect(gitView(onB.worktreePath)).toEqual(sourceView);
     expect(visibleFiles(onB.worktreePath)).toEqual(sourceFiles);
     expect(sourceFingerprint(w.source)).toEqual(sourceFp);
-    expect(g(w.source, 'for-each-ref', 'refs/baton/')).toBe(''); // the capture's ref went with the closed operation
+    // The capture's ref went with the closed operation; what was sent stays a have for the way back.
+    expect(g(w.source, 'for-each-ref', '--format=%(refname)', 'refs/baton/').trim()).toBe(`refs/baton/sent/${w.threadId}`);
     expect(g(onB.worktreePath, 'fsck', '--strict', '--no-dangling').trim()).toBe('');
 
     // The thread lives on B: a turn runs there, in B's worktree.
@@ -148,6 +152,9 @@ describe('handoff between two app-servers', () => {
     // --- B → A
     const back = await B.handoff.run({ thread: w.threadId, to: 'local' });
     expect(back.state).toBe('moved');
+    // A kept its copy of the log's beginning (the tombstone): only the events after it crossed.
+    expect(back.bytesTotal).toBeLessThan(status.bytesTotal / 4);
+    expect(g(w.source, 'for-each-ref', 'refs/baton/sent/')).toBe('');
     const onA = await read(w, 'local');
     const bTomb = await read(w, 'gpu');
     expect(bTomb).toMatchObject({ status: 'moved', movedTo: 'local' });
@@ -277,23 +284,64 @@ describe('handoff between two app-servers', () => {
     await w.pair.closeAll();
   });
 
-  it('pre-stages the objects while the review is open, so the click moves only what changed since', async () => {
-    const w = await world('prestage', { approvalPolicy: 'never' });
+  it('pre-stages objects and worktree while the review is open, so the click moves and applies only what changed since', async () => {
+    const w = await world('prestage', { approvalPolicy: 'never', chunkBytes: 64 * 1024 });
     const A = w.pair.get('local');
-    write(w.source, 'assets/big.bin', randomBytes(2 * 1024 * 1024));
+    const B = w.pair.get('gpu');
+    write(w.source, 'assets/big.bin', randomBytes(3 * 1024 * 1024)); // many chunks, over any one message
     const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    expect(A.handoff.status(review.operationId).prestage).toBe('running');
     await A.handoff.source.prestaged(review.operationId);
+    expect(A.handoff.status(review.operationId).prestage).toBe('ready');
     const prestaged = g(w.dest, 'for-each-ref', '--format=%(refname)', 'refs/baton/prestaged/').trim();
     expect(prestaged).toBe(`refs/baton/prestaged/${w.threadId}`);
-    expect((await read(w, 'local')).status).toBe('idle'); // nothing locked meanwhile
+    // The worktree is there already, holding the review's files, HEAD detached, no branch moved.
+    expect(visibleFiles(review.worktree.path)).toEqual(visibleFiles(w.source));
+    expect(g(review.worktree.path, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('HEAD');
+    expect(g(w.dest, 'branch', '--list', 'feature')).toBe('');
+    expect(B.store.exists(w.threadId)).toBe(false); // nothing owned there
+    expect((await read(w, 'local')).status).toBe('idle'); // nothing locked here
     write(w.source, 'late.txt', 'changed after the review opened\n');
     const status = await A.handoff.run({ operationId: review.operationId });
     expect(status.state).toBe('moved');
-    expect(status.bytesTotal).toBeLessThan(200_000); // the 2 MB crossed before the click
+    expect(status.bytesTotal).toBeLessThan(200_000); // the 3 MB crossed before the click
     const onB = await read(w, 'gpu');
+    expect(onB.worktreePath).toBe(review.worktree.path);
     expect(readFileSync(path.join(onB.worktreePath, 'late.txt'), 'utf8')).toBe('changed after the review opened\n');
     expect(visibleFiles(onB.worktreePath)).toEqual(visibleFiles(w.source));
+    expect(gitView(onB.worktreePath)).toEqual(gitView(w.source));
+    expect(g(w.dest, 'for-each-ref', 'refs/baton/prestaged/', 'refs/baton/backups/')).toBe(''); // nothing to back up: pre-staging's own state
+    expect(existsSync(path.join(B.home, 'handoff', 'prepared', `${w.threadId}.json`))).toBe(false);
+    await w.pair.closeAll();
+  });
+
+  it('a cancelled review leaves the prepared worktree for the next attempt, removed after the time limit', async () => {
+    const w = await world('prestage-cancel', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    const review = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    await A.handoff.source.prestaged(review.operationId);
+    await A.handoff.cancel(review.operationId);
+    expect(existsSync(review.worktree.path)).toBe(true);
+    // Recovery (start, reconnect) runs the cleanup: within the time limit everything stays.
+    await B.handoff.recover();
+    expect(existsSync(review.worktree.path)).toBe(true);
+    const again = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
+    expect(again.worktree).toEqual({ path: review.worktree.path, reused: true });
+    await A.handoff.source.prestaged(again.operationId);
+    await A.handoff.cancel(again.operationId);
+    // A day later (the record's time moved back): the worktree pre-staging created goes, with its ref.
+    const record = path.join(B.home, 'handoff', 'prepared', `${w.threadId}.json`);
+    const r = JSON.parse(readFileSync(record, 'utf8'));
+    writeFileSync(record, JSON.stringify({ ...r, preparedAt: r.preparedAt - 25 * 3600_000 }));
+    await B.handoff.recover();
+    expect(existsSync(review.worktree.path)).toBe(false);
+    expect(g(w.dest, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(g(w.dest, 'for-each-ref', 'refs/baton/prestaged/')).toBe('');
+    expect(existsSync(record)).toBe(false);
+    // The thread still moves there afterwards, into a new worktree.
+    expect((await A.handoff.run({ thread: w.threadId, to: 'gpu' })).state).toBe('moved');
+    expect(visibleFiles((await read(w, 'gpu')).worktreePath)).toEqual(visibleFiles(w.source));
     await w.pair.closeAll();
   });
 

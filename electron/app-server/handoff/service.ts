@@ -29,6 +29,8 @@ export interface HandoffServiceOptions {
   chunkBytes?: number;
   retries?: number;
   retryDelayMs?: number;
+  /** How long a worktree pre-staged for a handoff that never came is kept (default a day). */
+  preparedTtlMs?: number;
 }
 
 export interface RecoveryOutcome {
@@ -67,6 +69,7 @@ export class HandoffService {
       journal: this.journal,
       threads: this.threads,
       projects: o.projects,
+      preparedTtlMs: o.preparedTtlMs,
     });
   }
 
@@ -154,6 +157,8 @@ export class HandoffService {
         out.push({ op: entry.op, side: entry.side, thread, settled: false, error: e instanceof Error ? e.message : String(e) });
       }
     }
+    // After the operations: one that just closed may free a pre-staged worktree.
+    await this.destination.cleanupPrepared().catch(() => undefined);
     return out;
   }
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName } from '../../../shared/contracts/handoff';
-import { MAX_PRESTAGE_BYTES, PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
+import { PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import type { Thread } from '../../../shared/contracts/thread';
 import { classifyTip } from '../../../shared/git/tips';
@@ -16,9 +16,12 @@ import { checkHandoffRequest, type Requester } from '../../../shared/handoff/req
 import { pathsToCheck, reviewWarnings } from '../../../shared/handoff/warnings';
 import { captureSnapshot } from '../git/capture';
 import { GitStateError } from '../git/errors';
+import { git } from '../git/git';
 import { deleteRef, mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
 import { buildPack } from '../git/transfer';
+import { sentRef } from './destination';
+import { encodeEventsPart, eventsStart } from './eventsPart';
 import type { Journal } from './journal';
 import { call, HandoffFailure, PeerUnavailableError, type PeerLink } from './peer';
 import { packForDestination } from './pack';
@@ -72,6 +75,7 @@ export class SourceRole {
 
   /** Pre-staging under way per operation; `start` waits for it so the two never overlap. */
   private readonly prestaging = new Map<string, Promise<void>>();
+  private readonly prestageState = new Map<string, NonNullable<HandoffStatus['prestage']>>();
 
   /** Operations prepared by this process whose review may still be open. */
   private readonly reviewing = new Set<string>();
@@ -156,13 +160,14 @@ export class SourceRole {
       const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt, reviewRef: manifest.ref };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
       this.reviewing.add(op);
-      // Pre-staging: while the review is open, the destination takes in what it lacks, so the
-      // click on "Hand off" moves only what changed since. Built before the review's ref goes.
-      const pre = await buildPack(repo, { wants: [manifest.worktreeCommit], haves: haves.haves }).catch(() => null);
-      if (pre && pre.size <= MAX_PRESTAGE_BYTES) {
-        const sent = call(link, { type: 'prestage', op, thread: thread.id, project: thread.project.identity, manifest, size: pre.size, sha256: pre.sha256 }, pre.bytes);
-        this.prestaging.set(op, sent.then(() => undefined, () => undefined));
-      }
+      // Pre-staging: while the review is open, the destination takes in what it lacks and fills
+      // the worktree, so the click on "Hand off" moves and applies only what changed since.
+      this.prestageState.set(op, 'running');
+      const prestaged = this.prestage(op, link, repo, thread.project.identity, manifest, haves.haves).then(
+        () => void this.prestageState.set(op, 'ready'),
+        () => void this.prestageState.set(op, 'failed'),
+      );
+      this.prestaging.set(op, prestaged);
       this.statuses.set(op, this.initialStatus(op, data));
       prepared = true;
       return review;
@@ -170,6 +175,27 @@ export class SourceRole {
       // Refused: nothing of the attempt may stay behind.
       if (!prepared) await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
     }
+  }
+
+  /**
+   * Sends the review's snapshot to the destination in chunks (it answers with where it is, so a
+   * repeated or lost chunk resolves itself); with the last one it fills the worktree. The
+   * manifest goes with the last chunk only: it can list thousands of ignored paths.
+   */
+  private async prestage(op: string, link: PeerLink, repo: string, project: string, manifest: SnapshotManifest, haves: string[]): Promise<void> {
+    const pack = await buildPack(repo, { wants: [manifest.worktreeCommit], haves });
+    const chunk = this.d.chunkBytes ?? PART_CHUNK_BYTES;
+    const base = { type: 'prestage' as const, op, thread: manifest.thread, project, size: pack.size, sha256: pack.sha256 };
+    let offset = 0;
+    // Bounded: every answer moves forward, except after a cut, which `call` throws for.
+    for (let sent = 0; sent <= Math.ceil(pack.size / chunk) + 2; sent++) {
+      const bytes = pack.bytes.subarray(offset, Math.min(pack.size, offset + chunk));
+      const last = offset + bytes.length === pack.size;
+      const r = await call(link, { ...base, offset, length: bytes.length, ...(last ? { manifest } : {}) }, bytes);
+      if (r.worktree !== null) return;
+      offset = r.offset;
+    }
+    throw new HandoffFailure('transfer-failed', `Pre-staging of handoff ${op} did not complete.`);
   }
 
   /** Runs a prepared operation to its end; resolves with its final status (never rejects). */
@@ -199,7 +225,8 @@ export class SourceRole {
       throw new HandoffFailure('unknown-operation', `There is no handoff ${op} on this host.`);
     }
     const data = entry.data as unknown as SourceData;
-    const base = s ?? this.initialStatus(op, data);
+    const prestage = this.prestageState.get(op);
+    const base = { ...(s ?? this.initialStatus(op, data)), ...(prestage && entry.phase === 'prepared' ? { prestage } : {}) };
     const state = entry.phase === 'moved' ? 'moved' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'in-doubt' : base.state;
     const stage: HandoffStage = entry.phase === 'moved' ? 'done' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'applying' : base.stage;
     return { ...base, state, stage };
@@ -242,6 +269,7 @@ export class SourceRole {
     try {
       await this.prestaged(op);
       this.prestaging.delete(op);
+      this.prestageState.delete(op);
       progress('freezing');
       // Journal first: if we die between the record and the fence, recovery lifts a fence that
       // may or may not be there (unfreeze is idempotent); the reverse order could leave a
@@ -301,12 +329,19 @@ export class SourceRole {
     await this.dropSnapshot(op);
   }
 
-  /** The snapshot ref kept the captured objects for a resend; once the operation is closed nothing needs it. */
+  /**
+   * The snapshot ref kept the captured objects for a resend; once the operation is closed nothing
+   * needs it. When the thread left, its last snapshot stays referenced as `sentRef` instead: a
+   * have for the way back, so the destination does not send this host's own files back to it.
+   */
   async dropSnapshot(op: string): Promise<void> {
     this.packs.delete(op);
-    const data = this.d.journal.get(op)?.data as unknown as SourceData | undefined;
+    this.prestageState.delete(op);
+    const entry = this.d.journal.get(op);
+    const data = entry?.data as unknown as SourceData | undefined;
     if (!data || !this.d.threads.exists(data.thread)) return;
     const t = await this.d.threads.read(data.thread);
+    if (entry!.phase === 'moved' && data.manifest) await git(['update-ref', '-m', `baton: ${data.thread} sent to ${data.to}`, sentRef(data.thread), data.manifest.worktreeCommit], { cwd: t.worktreePath }).catch(() => undefined);
     for (const ref of [data.manifest?.ref, data.reviewRef]) if (ref) await deleteRef(t.worktreePath, ref).catch(() => undefined);
   }
 
@@ -337,15 +372,11 @@ export class SourceRole {
       pack = await packForDestination(thread.worktreePath, { want: m.worktreeCommit, haves: haves.haves, prestaged });
       this.packs.set(op, pack);
     }
-    // The events part is the log exactly up to the frozen revision (the tombstone may follow it later).
-    const events = Buffer.from(
-      this.d.threads
-        .events(data.thread)
-        .filter((e) => e.rev <= data.revision!)
-        .map((e) => JSON.stringify(e) + '\n')
-        .join(''),
-      'utf8',
-    );
+    // The events part is the log exactly up to the frozen revision (the tombstone may follow it
+    // later), from where the destination's own copy ends when it has the beginning already.
+    const log = this.d.threads.events(data.thread).filter((e) => e.rev <= data.revision!);
+    const from = eventsStart(log, haves.known);
+    const events = encodeEventsPart(log, from.eventsFrom);
     const bodies: Record<PartName, Buffer> = { events, pack: pack.bytes };
     const parts: PartInfo[] = (['events', 'pack'] as const).map((name) => ({ name, size: bodies[name].length, sha256: sha256(bodies[name]) }));
     const total = parts.reduce((n, p) => n + p.size, 0);
@@ -358,6 +389,7 @@ export class SourceRole {
       project: data.project,
       epoch: data.epoch!,
       revision: data.revision!,
+      ...from,
       manifest: m,
       parts,
       followUpPrompt: data.followUpPrompt,
