@@ -140,6 +140,19 @@ describe('SecureChannel over a real server', () => {
     expect(lines.join('\n')).toMatch(/WARNING.*0\.0\.0\.0/);
   });
 
+  it('many large messages in flight at once (pooled frame buffers) each arrive intact and in order', async () => {
+    const p = await startPair(cleanup);
+    const ch = await connectSecure({ home: p.clientHome, url: p.server.url, token: p.server.token, serverKey: p.server.publicKey, limits: { sendHighWaterMark: 64 * 1024 * 1024 } });
+    // ~24 MB sent without yielding to the event loop: far beyond what the kernel takes at once, so
+    // frames wait in the socket's queue. A pooled buffer reused before its write finished would
+    // show up as one message's bytes inside another. Sizes straddle the frame limit.
+    const sent = Array.from({ length: 192 }, (_, i) => randomBytes([16 * 1024, 65517, 65518, 300_000][i % 4] + i));
+    await Promise.all(sent.map((m) => ch.send(m)));
+    await until(() => p.received[0]?.length === sent.length, 30_000, 'all messages');
+    for (const [i, m] of sent.entries()) expect(p.received[0][i].equals(m)).toBe(true);
+    await ch.close();
+  });
+
   it('rekeys both directions at the configured message limit and keeps every message', async () => {
     const limits = { rekeyAfterMessages: 3 };
     const p = await startPair(cleanup, { limits });

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { CipherState, RESERVED_NONCE } from './cipher-state.js';
 import { TransportError, type TransportErrorCode } from './errors.js';
+import { FramePool, POOLED_MIN_BYTES } from './frame-pool.js';
 import { CloseCode, decodeFrame, encodeFrameParts, fragment, Reassembler, type Frame } from './framing.js';
 
 export interface ChannelLimits {
@@ -104,6 +105,7 @@ export class SecureChannel extends EventEmitter {
   private txMessagesUnderKey = 0;
   private txBytesUnderKey = 0;
   private sentClose = false;
+  private readonly framePool = new FramePool();
 
   // Receive side
   private queue: { data: Buffer; text: boolean }[] = [];
@@ -221,7 +223,9 @@ export class SecureChannel extends EventEmitter {
     const plainLen = 2 + (frame.type === 'data' ? frame.body.length : 0) + 16;
     // Decide REKEY before encrypting: the flag travels inside this (authenticated) message.
     const rekey = frame.type !== 'close' && (this.txMessagesUnderKey + 1 >= this.limits.rekeyAfterMessages || this.txBytesUnderKey + plainLen >= this.limits.rekeyAfterBytes);
-    const wire = this.tx.encrypt(encodeFrameParts({ ...frame, rekey }));
+    // Large frames are encrypted into a pooled buffer, returned once the socket wrote it.
+    const pooled = plainLen >= POOLED_MIN_BYTES ? this.framePool.take() : undefined;
+    const wire = this.tx.encrypt(encodeFrameParts({ ...frame, rekey }), pooled);
     if (rekey) {
       this.tx.rekey();
       this.stats.rekeysSent++;
@@ -232,7 +236,8 @@ export class SecureChannel extends EventEmitter {
       this.txBytesUnderKey += wire.length;
     }
     this.unflushed += wire.length;
-    this.ws.send(wire, { binary: true }, () => {
+    this.ws.send(wire, { binary: true, compress: false }, () => {
+      if (pooled) this.framePool.give(pooled);
       this.unflushed -= wire.length;
       if (this.unflushed <= this.limits.sendHighWaterMark / 2) this.wakeSenders();
     });

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CipherState, RESERVED_NONCE } from './cipher-state.js';
+import { CipherState, MAX_NOISE_MESSAGE, RESERVED_NONCE } from './cipher-state.js';
 
 const sodium = createRequire(import.meta.url)('sodium-native');
 
@@ -64,6 +64,26 @@ describe('CipherState', () => {
     expect(rx.nonce).toBe(0n);
     expect(rx.decrypt(m0).equals(pt)).toBe(true);
     expect(() => rx.decrypt(m0)).toThrow(expect.objectContaining({ code: 'decrypt-failed' })); // replayed
+  });
+
+  it('encrypting into a given buffer writes the same message there, in parts or whole', () => {
+    const into = Buffer.alloc(MAX_NOISE_MESSAGE, 0xee);
+    const body = randomBytes(40_000);
+    const header = Buffer.from([1, 4]);
+    const viaInto = new CipherState(key).encrypt([header, body], into);
+    const fresh = new CipherState(key).encrypt(Buffer.concat([header, body]));
+    expect(viaInto.buffer).toBe(into.buffer);
+    expect(viaInto.byteOffset).toBe(into.byteOffset);
+    expect(viaInto.equals(fresh)).toBe(true);
+    expect(viaInto.equals(sodiumEncrypt(key, 0n, Buffer.alloc(0), Buffer.concat([header, body])))).toBe(true);
+    const rx = new CipherState(key);
+    expect(rx.decrypt(viaInto).equals(Buffer.concat([header, body]))).toBe(true);
+  });
+
+  it('refuses a buffer too small for the message, without using the nonce', () => {
+    const c = new CipherState(key);
+    expect(() => c.encrypt(pt, Buffer.alloc(pt.length + 15))).toThrow(expect.objectContaining({ code: 'config' }));
+    expect(c.nonce).toBe(0n);
   });
 
   it('caps a Noise message at 65,535 bytes', () => {

@@ -15,16 +15,25 @@ function nonceBytes(n: bigint): Buffer {
   return iv;
 }
 
-/** `plaintext` may come in parts (a frame header and its body): encrypting them in sequence saves a copy. */
-export function chachaEncrypt(k: Buffer, n: bigint, ad: Buffer, plaintext: Buffer | Buffer[]): Buffer {
+/**
+ * `plaintext` may come in parts (a frame header and its body): encrypting them in sequence saves a
+ * copy. With `into`, the message is written there (a reused frame buffer) and a view of it is
+ * returned: node:crypto hands each update back in a fresh allocation, and copying those into a
+ * warm buffer costs a fraction of joining them into a new one (issue 9's profile).
+ */
+export function chachaEncrypt(k: Buffer, n: bigint, ad: Buffer, plaintext: Buffer | Buffer[], into?: Buffer): Buffer {
   const parts = Array.isArray(plaintext) ? plaintext : [plaintext];
   const length = parts.reduce((sum, p) => sum + p.length, 0);
+  if (into && into.length < length + TAG_LEN) throw new TransportError('config', `A ${into.length}-byte buffer cannot hold a ${length + TAG_LEN}-byte message.`);
   const c = createCipheriv('chacha20-poly1305', k, nonceBytes(n), { authTagLength: TAG_LEN });
   c.setAAD(ad, { plaintextLength: length });
   const out = parts.map((p) => c.update(p));
   c.final();
   out.push(c.getAuthTag());
-  return Buffer.concat(out, length + TAG_LEN);
+  if (!into) return Buffer.concat(out, length + TAG_LEN);
+  let at = 0;
+  for (const o of out) at += o.copy(into, at);
+  return into.subarray(0, at);
 }
 
 /** Throws on an authentication failure. */
@@ -63,13 +72,14 @@ export class CipherState {
     this.n = n;
   }
 
-  encryptWithAd(ad: Buffer, plaintext: Buffer | Buffer[]): Buffer {
+  /** With `into`, the message is written into that buffer and a view of it returned. */
+  encryptWithAd(ad: Buffer, plaintext: Buffer | Buffer[], into?: Buffer): Buffer {
     this.checkNonce();
     const length = Array.isArray(plaintext) ? plaintext.reduce((sum, p) => sum + p.length, 0) : plaintext.length;
     if (length + TAG_LEN > MAX_NOISE_MESSAGE) {
       throw new TransportError('message-too-large', `A Noise message may carry at most ${MAX_NOISE_MESSAGE - TAG_LEN} bytes of plaintext, not ${length}.`);
     }
-    const out = chachaEncrypt(this.k, this.n, ad, plaintext);
+    const out = chachaEncrypt(this.k, this.n, ad, plaintext, into);
     this.n += 1n;
     return out;
   }
@@ -83,8 +93,8 @@ export class CipherState {
     return out;
   }
 
-  encrypt(plaintext: Buffer | Buffer[]): Buffer {
-    return this.encryptWithAd(EMPTY, plaintext);
+  encrypt(plaintext: Buffer | Buffer[], into?: Buffer): Buffer {
+    return this.encryptWithAd(EMPTY, plaintext, into);
   }
 
   decrypt(ciphertext: Buffer): Buffer {

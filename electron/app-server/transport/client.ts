@@ -4,7 +4,7 @@
 // key is checked against known_servers (trust on first use, hard failure on change).
 import WebSocket from 'ws';
 import type { ChannelLimits, SecureChannel } from './channel.js';
-import { MAX_NOISE_MESSAGE } from './cipher-state.js';
+import { clientSocketOptions } from './socket-options.js';
 import { TransportError } from './errors.js';
 import { loadOrCreateIdentity, type StaticKeypair } from './identity.js';
 import { addKnownServer, checkKnownServer, lookupKnownServer, serverAddressForUrl } from './key-stores.js';
@@ -59,8 +59,7 @@ function openWebSocket(url: string, token: string | undefined, timeoutMs: number
     let hostIdHeader: string | undefined;
     const ws = new WebSocket(url, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
-      maxPayload: MAX_NOISE_MESSAGE,
-      perMessageDeflate: false,
+      ...clientSocketOptions,
       handshakeTimeout: timeoutMs,
     });
     ws.on('upgrade', (res) => {

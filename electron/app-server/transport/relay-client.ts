@@ -2,7 +2,7 @@
 // same handshake and channel code as a direct connection (session.ts): the relay is just a path.
 import WebSocket from 'ws';
 import type { ChannelLimits, SecureChannel } from './channel.js';
-import { MAX_NOISE_MESSAGE } from './cipher-state.js';
+import { clientSocketOptions } from './socket-options.js';
 import { connectSecure, type ConnectOptions } from './client.js';
 import { TransportError } from './errors.js';
 import { hostIdFor, loadOrCreateIdentity, type StaticKeypair } from './identity.js';
@@ -55,7 +55,7 @@ export function listenViaRelay(opts: RelayListenerOptions): RelayListener {
 
   const register = () => {
     if (closed) return;
-    const ws = new WebSocket(url, { maxPayload: MAX_NOISE_MESSAGE, perMessageDeflate: false });
+    const ws = new WebSocket(url, clientSocketOptions);
     waiting.add(ws);
     let paired = false;
     const onPairing = (data: Buffer, isBinary: boolean) => {
@@ -119,7 +119,7 @@ export async function connectViaRelay(opts: RelayConnectOptions): Promise<Secure
   if (!/^[0-9a-f]{32}$/.test(opts.hostId)) throw new TransportError('config', `"${opts.hostId}" is not a Baton host id (32 lowercase hex digits).`);
   const url = `${relayBase(opts.relayUrl)}${RELAY_CONNECT_PATH}${opts.hostId}`;
   const ws = await new Promise<WebSocket>((resolve, reject) => {
-    const s = new WebSocket(url, { maxPayload: MAX_NOISE_MESSAGE, perMessageDeflate: false, handshakeTimeout: opts.handshakeTimeoutMs ?? 15_000 });
+    const s = new WebSocket(url, { ...clientSocketOptions, handshakeTimeout: opts.handshakeTimeoutMs ?? 15_000 });
     s.once('open', () => {
       s.removeAllListeners('error');
       s.on('error', () => {});
