@@ -17,16 +17,25 @@ interface Sink {
 }
 
 export async function startSink(mode: 'raw' | 'noise', home: string): Promise<Sink> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'sink.ts'), mode, home], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const info = await new Promise<Sink['info']>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
-    });
-    child.once('exit', (code) => reject(new Error(`sink exited ${code}`)));
-  });
-  return { child, info };
+  // tsx's loader now and then deadlocks while a child starts on this shared machine (the process
+  // sleeps on a futex before printing its port): such a start is killed and tried again.
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'sink.ts'), mode, home], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let timer: NodeJS.Timeout | undefined;
+    const info = await new Promise<Sink['info'] | null>((resolve, reject) => {
+      let out = '';
+      timer = setTimeout(() => resolve(null), 30_000);
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+      });
+      child.once('exit', (code) => reject(new Error(`sink exited ${code}`)));
+    }).finally(() => clearTimeout(timer));
+    if (info) return { child, info };
+    child.kill('SIGKILL');
+    if (attempt === 3) throw new Error(`bench/sink.ts ${mode} did not start in 30 s, three times`);
+    console.error(`bench: sink ${mode} did not start in 30 s; starting it again`);
+  }
 }
 
 /** Raw WebSocket to `port` (the sink's, or a forward's). Returns MB/s (10^6 bytes). */
