@@ -38,12 +38,26 @@ export async function startSink(mode: 'raw' | 'noise', home: string): Promise<Si
   }
 }
 
-/** Raw WebSocket to `port` (the sink's, or a forward's). Returns MB/s (10^6 bytes). */
-export async function rawThroughput(port: number, seconds: number): Promise<number> {
+/** One timed run: MB/s (10^6 bytes) at the receiver, and CPU time (all threads, user + system) per MB on each side. */
+export interface Run {
+  mbps: number;
+  senderCpuMsPerMB: number;
+  receiverCpuMsPerMB: number;
+}
+
+function runOf(bytes: number, startedAt: number, cpuAtStart: NodeJS.CpuUsage, receiverCpuMicros: number): Run {
+  const cpu = process.cpuUsage(cpuAtStart);
+  const mb = bytes / 1e6;
+  return { mbps: mb / ((performance.now() - startedAt) / 1000), senderCpuMsPerMB: (cpu.user + cpu.system) / 1000 / mb, receiverCpuMsPerMB: receiverCpuMicros / 1000 / mb };
+}
+
+/** Raw WebSocket to `port` (the sink's, or a forward's). */
+export async function rawThroughput(port: number, seconds: number): Promise<Run> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
   await new Promise<void>((r, j) => (ws.once('open', () => r()), ws.once('error', j)));
   const payload = Buffer.alloc(MESSAGE, 0x5a);
   let unflushed = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   let i = 0;
   while (performance.now() - start < seconds * 1000) {
@@ -55,31 +69,34 @@ export async function rawThroughput(port: number, seconds: number): Promise<numb
     ws.send(payload, { binary: true }, () => (unflushed -= MESSAGE));
     if (++i % 16 === 0) await new Promise((r) => setImmediate(r));
   }
-  const reply = new Promise<{ bytes: number }>((r) => ws.once('message', (d: Buffer) => r(JSON.parse(d.toString()))));
+  const reply = new Promise<{ bytes: number; cpuMicros: number }>((r) => ws.once('message', (d: Buffer) => r(JSON.parse(d.toString()))));
   ws.send('end');
-  const { bytes } = await reply;
-  const mbps = bytes / ((performance.now() - start) / 1000) / 1e6;
+  const { bytes, cpuMicros } = await reply;
+  const run = runOf(bytes, start, cpu, cpuMicros);
   ws.terminate();
-  return mbps;
+  return run;
 }
 
-export async function noiseThroughput(port: number, serverKey: Buffer, token: string, clientHome: string, seconds: number): Promise<number> {
+export async function noiseThroughput(port: number, serverKey: Buffer, token: string, clientHome: string, seconds: number): Promise<Run> {
   const ch = await connectSecure({ home: clientHome, url: `ws://127.0.0.1:${port}`, token, serverKey });
   const payload = Buffer.alloc(MESSAGE, 0x5a);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) await ch.send(payload);
-  const reply = new Promise<{ bytes: number }>((r) => ch.onMessage((m) => r(JSON.parse(m.toString()))));
+  const reply = new Promise<{ bytes: number; cpuMicros: number }>((r) => ch.onMessage((m) => r(JSON.parse(m.toString()))));
   await ch.send('end');
-  const { bytes } = await reply;
-  const mbps = bytes / ((performance.now() - start) / 1000) / 1e6;
+  const { bytes, cpuMicros } = await reply;
+  const run = runOf(bytes, start, cpu, cpuMicros);
   await ch.close();
-  return mbps;
+  return run;
 }
 
 export interface ThroughputResult {
   rawWebSocket: number;
   noiseChannel: number;
   sshForward: number | null;
+  /** The same runs with CPU per MB; for `sshForward` the receiver's figure is the sink's alone (not ssh's or sshd's). */
+  runs: { rawWebSocket: Run; noiseChannel: Run; sshForward: Run | null };
 }
 
 /**
@@ -105,16 +122,21 @@ export async function measureThroughput(
     const noiseChannel = await noiseThroughput(noise.info.port, Buffer.from(noise.info.publicKey!, 'base64'), noise.info.token!, clientHome, seconds);
 
     // The same raw WebSocket bytes, through SSH's encryption instead of ours.
-    let sshForwardMbps: number | null = null;
+    let viaSsh: Run | null = null;
     if (sshForward) {
       const fwd = await sshForward(raw.info.port);
       try {
-        sshForwardMbps = await rawThroughput(fwd.port, seconds);
+        viaSsh = await rawThroughput(fwd.port, seconds);
       } finally {
         fwd.stop();
       }
     }
-    return { rawWebSocket, noiseChannel, sshForward: sshForwardMbps };
+    return {
+      rawWebSocket: rawWebSocket.mbps,
+      noiseChannel: noiseChannel.mbps,
+      sshForward: viaSsh?.mbps ?? null,
+      runs: { rawWebSocket, noiseChannel, sshForward: viaSsh },
+    };
   } finally {
     for (const s of sinks) s.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
