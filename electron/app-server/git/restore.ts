@@ -36,6 +36,11 @@ export interface RestoreOptions {
    * (the source still has it), and a worktree pre-staging created still gets its setup command.
    */
   prepared?: PreparedWorktree;
+  /**
+   * The caller has already checked this manifest's objects here (receivePack did, for a staged
+   * handoff). Objects are immutable, so the check still holds; restore skips repeating it.
+   */
+  objectsVerified?: boolean;
 }
 
 /** A worktree filled ahead of a handoff: detached at the snapshot's HEAD, holding its files and index. */
@@ -221,7 +226,7 @@ export async function prepareWorktree(opts: Pick<RestoreOptions, 'repoDir' | 'ba
 export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResult> {
   const m = validateManifest(opts.manifest, opts.project);
   const repo = (await repoPaths(opts.repoDir)).top;
-  await checkSnapshotObjects(repo, m);
+  if (!opts.objectsVerified) await checkSnapshotObjects(repo, m);
 
   const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
   const { worktrees, own } = await findOwnWorktree(repo, wtPath);

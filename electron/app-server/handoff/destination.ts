@@ -66,6 +66,8 @@ interface OfferData {
 
 export class DestinationRole {
   private readonly prepared: PreparedStore;
+  /** The log verified at stage, kept for apply (parsing a long log again costs seconds). */
+  private readonly stagedEvents = new Map<string, ThreadEvent[]>();
 
   constructor(private readonly d: DestinationDeps) {
     this.prepared = new PreparedStore(d.home);
@@ -137,7 +139,7 @@ export class DestinationRole {
       worktree: { path: project.subdir ? path.join(wt, project.subdir) : wt, reused: existsSync(wt) },
       existingPaths: req.pathsToCheck.filter((p) => path.isAbsolute(p) && existsSync(p)),
       agentsMd: existsSync(agents) ? createHash('sha256').update(readFileSync(agents)).digest('hex') : null,
-      gitVersion: versionOf('git', ['--version']),
+      gitVersion: (gitVersion ??= versionOf('git', ['--version'])),
       nodeVersion: process.version,
       profiles: this.profiles(),
       known: known && { status: known.status, revision: known.revision, epoch: known.epoch, logSha256: logSha256(this.d.threads.events(req.thread)) },
@@ -364,6 +366,7 @@ export class DestinationRole {
         throw e;
       }
       this.d.journal.record(op, 'destination', 'staged');
+      this.stagedEvents.set(op, events);
     } else if (phase !== 'staged' && phase !== 'committed' && phase !== 'applied') {
       throw new HandoffFailure('unknown-operation', `Handoff ${op} is ${phase} on this host; nothing to stage.`);
     }
@@ -395,8 +398,12 @@ export class DestinationRole {
     const entry = this.d.journal.get(op)!;
     if (entry.phase === 'applied') return entry.data.worktreePath as string;
     const project = this.project(offer.project);
-    const known = this.d.threads.exists(offer.thread) ? this.d.threads.events(offer.thread) : null;
-    const events = this.incomingEvents(offer, readFileSync(this.partFile(op, 'events')), known);
+    let events = this.stagedEvents.get(op);
+    if (!events) {
+      // Restarted since the stage: the verified part is on disk.
+      const known = this.d.threads.exists(offer.thread) ? this.d.threads.events(offer.thread) : null;
+      events = this.incomingEvents(offer, readFileSync(this.partFile(op, 'events')), known);
+    }
     // What pre-staging put in the worktree, if it was for this repository: no backup needed of it.
     const prepared = this.prepared.get(offer.thread);
     let worktreePath: string;
@@ -406,6 +413,7 @@ export class DestinationRole {
         batonHome: this.d.home,
         project: project.id,
         manifest: offer.manifest,
+        objectsVerified: true, // by receivePack at stage, before the vote
         ...(prepared && prepared.repo === project.root ? { prepared: prepared.worktree } : {}),
       });
       // The worktree holds the whole repository; the thread works in the project's subdirectory of it.
@@ -428,7 +436,8 @@ export class DestinationRole {
         item: { id: `handoff-${op}`, at, type: 'system_event', event: 'received', text: `Handed off from ${offer.from} to ${this.d.hostId}.`, from: offer.from, to: this.d.hostId },
       },
     ].map((x) => ThreadEvent.parse(x));
-    await this.d.threads.install([...events, ...tail]);
+    // Clients hear of the arrival (the tail), not of each event of its history.
+    await this.d.threads.install([...events, ...tail], { announceFrom: n + 1 });
     this.d.journal.record(op, 'destination', 'applied', { worktreePath });
     // The restored snapshot has its own ref now; the pre-staged one has served its purpose, and
     // so has the ref this host kept on what it sent when the thread left (source.ts `sentRef`).
@@ -454,6 +463,7 @@ export class DestinationRole {
       await this.d.threads.startTurn(offer.thread, offer.followUpPrompt);
     }
     this.d.journal.close(op);
+    this.stagedEvents.delete(op);
     rmSync(this.staging(op), { recursive: true, force: true });
   }
 
@@ -467,6 +477,7 @@ export class DestinationRole {
     // The received objects stay in the object store unreferenced (git gc removes them); nothing
     // else was changed before the commit.
     rmSync(this.staging(op), { recursive: true, force: true });
+    this.stagedEvents.delete(op);
     if (phase !== 'none') this.d.journal.close(op);
     return { type: 'abort-ack', op };
   }
@@ -500,6 +511,9 @@ function checkEvents(events: ThreadEvent[], offer: OfferData): ThreadEvent[] {
   }
   return events;
 }
+
+/** This host's git version: asked once per process (a blocking spawn on every probe added up). */
+let gitVersion: string | null | undefined;
 
 function versionOf(cmd: string, args: string[]): string | null {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });

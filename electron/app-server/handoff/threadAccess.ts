@@ -3,7 +3,7 @@
 // idempotent (it looks at the thread first), because recovery may run any of them again.
 import type { ThreadEvent, ThreadEventBody } from '../../../shared/contracts/events';
 import type { Thread } from '../../../shared/contracts/thread';
-import type { ThreadStore } from '../storage/threadStore';
+import type { Announce, ThreadStore } from '../storage/threadStore';
 import type { ThreadService } from '../threads/service';
 import { HandoffFailure } from './peer';
 
@@ -104,10 +104,10 @@ export class ThreadAccess {
    * must be a prefix of the incoming log (compared without write times: see `sameEvent`), so
    * history is only ever extended, never rewritten. Idempotent.
    */
-  async install(events: ThreadEvent[]): Promise<void> {
+  async install(events: ThreadEvent[], opts: Announce = {}): Promise<void> {
     const id = (events[0] as Extract<ThreadEvent, { kind: 'thread_created' }>).meta.id;
     if (!this.store.exists(id)) {
-      await this.store.create(events);
+      await this.store.create(events, opts);
       return;
     }
     const have = this.store.readEvents(id);
@@ -120,6 +120,7 @@ export class ThreadAccess {
     // Verbatim: revisions, epochs and write times as the sender has them, so both copies of the
     // log stay byte-comparable after a round trip.
     await this.store.appendVerbatim(id, events.slice(have.length), {
+      ...opts,
       guard: (cur) => {
         if (cur.revision !== have.length) throw new HandoffFailure('apply-failed', `Thread ${id} changed while it was being received (revision ${cur.revision}, expected ${have.length}).`);
       },

@@ -199,4 +199,18 @@ describe('ThreadStore', () => {
     await a.close();
     expect(readLog(path.join(home, 'threads', 't1.jsonl')).events.slice(1)).toEqual(remote);
   });
+
+  it('announces bulk history only from announceFrom on (listeners see the gap and catch up by reading)', async () => {
+    const a = new ThreadStore(home);
+    const heard: Array<[string, number]> = [];
+    a.onEvent((id, e) => heard.push([id, e.rev]));
+    const at = '2026-01-01T00:00:00.000Z';
+    const history: ThreadEvent[] = [created('t9'), ...Array.from({ length: 5 }, (_, i) => ({ rev: i + 2, at, epoch: 0, ...msg(`h${i}`, 'old') }))];
+    await a.create(history, { announceFrom: 6 });
+    expect(heard).toEqual([['t9', 6]]);
+    await a.appendVerbatim('t9', [7, 8, 9].map((rev) => ({ rev, at, epoch: 0, ...msg(`n${rev}`, 'new') })), { announceFrom: 9 });
+    expect(heard).toEqual([['t9', 6], ['t9', 9]]);
+    expect((await a.read('t9')).revision).toBe(9); // everything was written, only the announcement is trimmed
+    await a.close();
+  });
 });

@@ -31,6 +31,16 @@ interface OpenThread {
 
 export type EventListener = (threadId: string, event: ThreadEvent, thread: Thread) => void;
 
+/**
+ * History arriving in bulk (a thread handed off to this host) is not news: announcing each of a
+ * 100,000-event log to every client costs seconds on the click path. Listeners hear only the
+ * events from `announceFrom` on; clients see the revision gap and catch up by reading, as after
+ * any reconnect.
+ */
+export interface Announce {
+  announceFrom?: number;
+}
+
 export interface AppendOptions {
   /** Epoch stamped on the events: the writer's ownership epoch, or "the thread's own" as a function. */
   epoch: number | ((thread: Thread) => number);
@@ -73,8 +83,11 @@ export class ThreadStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Creates a thread from its first events (the first one `thread_created`, rev 1). */
-  async create(events: ThreadEvent[]): Promise<Thread> {
+  /**
+   * Creates a thread from its first events (the first one `thread_created`, rev 1). With
+   * `announceFrom`, listeners hear only the events from that revision on (see `Announce`).
+   */
+  async create(events: ThreadEvent[], opts: Announce = {}): Promise<Thread> {
     const first = events[0];
     if (!first || first.kind !== 'thread_created') throw new Error('a new thread starts with thread_created');
     const id = first.meta.id;
@@ -91,7 +104,7 @@ export class ThreadStore {
       release();
       throw e;
     }
-    for (const e of validated) this.emit(id, e, thread);
+    for (const e of validated) if (e.rev >= (opts.announceFrom ?? 0)) this.emit(id, e, thread);
     this.scheduleIndex();
     return structuredClone(thread);
   }
@@ -132,14 +145,14 @@ export class ThreadStore {
    * that grew on another host (handoff) arrives here event for event, so both copies stay
    * byte-comparable. Revisions must continue the thread's; `guard` works as in append().
    */
-  appendVerbatim(id: string, events: readonly ThreadEvent[], opts: { guard?: (thread: Thread) => void } = {}): Promise<void> {
+  appendVerbatim(id: string, events: readonly ThreadEvent[], opts: { guard?: (thread: Thread) => void } & Announce = {}): Promise<void> {
     return this.withOpen(id, (o) => {
       opts.guard?.(o.thread);
       const parsed = events.map((e) => ThreadEvent.parse(e));
       parsed.forEach((e, i) => {
         if (e.rev !== o.thread.revision + 1 + i) throw new Error(`Thread ${id} is at revision ${o.thread.revision}; event rev ${e.rev} does not follow it.`);
       });
-      this.commit(id, o, parsed);
+      this.commit(id, o, parsed, opts.announceFrom);
     });
   }
 
@@ -223,7 +236,7 @@ export class ThreadStore {
     this.open.clear();
   }
 
-  private commit(id: string, o: OpenThread, events: ThreadEvent[]) {
+  private commit(id: string, o: OpenThread, events: ThreadEvent[], announceFrom = 0) {
     // Apply before writing: an event the reducer refuses must never reach the disk. Applied in
     // place (a copy per event would make long transcripts quadratic); if the reducer or the
     // disk refuses, memory is rebuilt from the log, which is the truth.
@@ -234,7 +247,7 @@ export class ThreadStore {
       o.thread = reduceThread(readLog(this.logFile(id)).events);
       throw err;
     }
-    for (const e of events) this.emit(id, e, o.thread);
+    for (const e of events) if (e.rev >= announceFrom) this.emit(id, e, o.thread);
     this.scheduleIndex();
   }
 

@@ -107,7 +107,12 @@ async function connectEndpoint(hop: HopInput, input: ConnectInput, sock: Duplex 
       prompter: input.prompter, onPromptStart: pauseTimer, onPromptEnd: armTimer,
     });
 
-    client.on('connect', () => { tcpUp = true; });
+    client.on('connect', () => {
+      tcpUp = true;
+      // Small request/answer messages (JSON-RPC, handoff steps) must not wait for Nagle's
+      // algorithm to meet the peer's delayed ACK: that costs ~40 ms per round trip (OpenSSH sets it too).
+      client.setNoDelay(true);
+    });
     client.on('ready', () => {
       if (settled) return;
       settled = true;
