@@ -12,7 +12,7 @@ import { methods, notifications } from '../shared/contracts/rpc.js';
 import { createRpcClient } from '../shared/rpc/client.js';
 import { createAgent } from '../electron/app-server/agent/index.js';
 import { captureSnapshot, deleteSnapshot } from '../electron/app-server/git/index.js';
-import type { PeerLink } from '../electron/app-server/handoff/peer.js';
+import { encodeFrame, type PeerLink } from '../electron/app-server/handoff/peer.js';
 import { RpcPeerLink } from '../electron/app-server/handoff/rpc.js';
 import { connectionPair } from '../electron/app-server/rpc/stdio.js';
 import { startAppServer, type AppServer } from '../electron/app-server/server/appServer.js';
@@ -29,7 +29,7 @@ export interface HandoffRun {
   /** Review shown → the destination has the objects and the filled worktree (in the background while the review is open). */
   prestageMs: number;
   clickToResumedMs: number;
-  /** Application bytes sent to the destination (JSON-RPC requests, packs base64 inside). */
+  /** Application bytes sent to the destination (peer frames: JSON header + binary payload). */
   bytesSent: number;
 }
 
@@ -57,10 +57,12 @@ export async function openDesk(root: string, ssh: BenchSsh, opts: { reuse?: bool
   if (!opts.reuse) addHost({ batonHome, sshConfigPath: path.join(home, '.ssh', 'config'), env: localResolveEnv(), name: 'box', target: 'box' });
   const remote = await openRemoteSession({ remote: 'box' }, tables);
   const counter = { bytes: 0 };
-  const inner = new RpcPeerLink('box', (method, params) => remote.client.call(method, params as never));
+  // As the desktop does: binary peer frames on the secure channel (RpcPeerLink only without one).
+  const inner = remote.peer ?? new RpcPeerLink('box', (method, params) => remote.client.call(method, params as never));
   const counted: PeerLink = {
     send: (req, payload) => {
-      counter.bytes += JSON.stringify(req).length + (payload ? Math.ceil(payload.length / 3) * 4 : 0);
+      // The application bytes of one request: the frame (header + payload), or JSON with base64.
+      counter.bytes += remote.peer ? encodeFrame({ id: 0, kind: 'req', body: req, payload }).length : JSON.stringify(req).length + (payload ? Math.ceil(payload.length / 3) * 4 : 0);
       return inner.send(req, payload);
     },
   };

@@ -1,6 +1,7 @@
 // Every CLI command talks JSON-RPC to an app-server: the running `baton serve` of this
 // BATON_HOME when server.json points to a live one (so the CLI never writes logs a server is
 // writing), otherwise an app-server embedded in this process for the duration of the call.
+import type { PeerLink } from '../app-server/handoff/peer';
 import type { MethodTable, Methods, NotificationTable, Notifications } from '../../shared/contracts/rpc';
 import { createRpcClient, type RpcClient } from '../../shared/rpc/client';
 import { createAgent } from '../app-server/agent/index';
@@ -28,6 +29,8 @@ export interface Session<T extends MethodTable = Methods, N extends Notification
   home: string;
   /** Resolves if the connection to the server drops before close(). */
   lost: Promise<void>;
+  /** Handoff peer messages to that server over the secure channel (binary), when the session has one. */
+  peer?: PeerLink;
   close(): Promise<void>;
 }
 

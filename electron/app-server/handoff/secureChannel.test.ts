@@ -1,5 +1,6 @@
 // A handoff whose peer messages cross the real secure channel (Noise over a loopback
-// WebSocket, issue 4), framed by FramedPeerLink; the channel is cut mid-transfer and the
+// WebSocket, issue 4) as binary messages beside JSON-RPC, wired as `baton serve`, the desktop and
+// the CLI wire them (channelPeer + secureChannelConnection); the channel is cut mid-transfer and the
 // transfer resumes from what the destination had verified instead of starting over.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { addAuthorizedClient } from '../transport/key-stores';
 import { startSecureServer, type SecureServer } from '../transport/server';
 import type { SecureChannel } from '../transport/channel';
 import { homeOf, Pair } from './harness.test-support';
-import { FramedPeerLink, type PeerLink } from './peer';
+import { secureChannelConnection } from '../rpc/secureChannel';
+import { channelPeer } from './channelPeer';
+import type { FramedPeerLink, PeerLink } from './peer';
 
 let root: string;
 let gitRoot: string;
@@ -48,10 +51,11 @@ describe('handoff over the secure channel', () => {
       connections++;
       const ch = await connectSecure({ home: homes.local, url: server.url, token: server.token, serverKey: server.publicKey });
       channel = ch;
-      const link = new FramedPeerLink('gpu', (b) => void ch.send(b).catch(() => link.close()), null);
-      ch.onMessage((m) => link.receive(m));
+      const peer = channelPeer(ch, 'gpu', null);
+      // Text messages (JSON-RPC) are not used here; a listener starts the channel's delivery.
+      secureChannelConnection(ch, peer.receive).onMessage(() => undefined);
+      const link = peer.link;
       ch.on('close', () => {
-        link.close();
         if (channel === ch) {
           channel = null;
           connecting = null;
@@ -75,8 +79,8 @@ describe('handoff over the secure channel', () => {
       home: homes.gpu,
       warn: () => undefined,
       onChannel: (ch) => {
-        const link = new FramedPeerLink('local', (b) => void ch.send(b).catch(() => undefined), (req, payload) => pair.get('gpu').handoff.handle(req, payload));
-        ch.onMessage((m) => link.receive(m));
+        const peer = channelPeer(ch, 'local', (req, payload) => pair.get('gpu').handoff.handle(req, payload));
+        secureChannelConnection(ch, peer.receive).onMessage(() => undefined);
       },
     });
     cleanup.push(() => server.close());

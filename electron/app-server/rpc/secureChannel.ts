@@ -4,7 +4,8 @@
 import type { SecureChannel } from '../transport/channel';
 import type { MessageConnection } from './dispatcher';
 
-export function secureChannelConnection(channel: SecureChannel): MessageConnection {
+/** Binary messages (handoff peer frames, handoff/channelPeer.ts) go to `onBinary`; without it they are dropped. */
+export function secureChannelConnection(channel: SecureChannel, onBinary?: (bytes: Buffer) => void): MessageConnection {
   return {
     send(text) {
       // A send on a channel that is closing fails; the close listener reports the loss.
@@ -13,6 +14,7 @@ export function secureChannelConnection(channel: SecureChannel): MessageConnecti
     onMessage(listener) {
       channel.onMessage((data, isText) => {
         if (isText) listener(data.toString('utf8'));
+        else onBinary?.(data);
       });
     },
     onClose(listener) {

@@ -10,6 +10,8 @@ import { RpcError } from '../../../shared/rpc/errors';
 import { homePaths } from '../storage/home';
 import { lineConnection } from '../rpc/stdio';
 import { secureChannelConnection } from '../rpc/secureChannel';
+import { channelPeer } from '../handoff/channelPeer';
+import { handoffServiceOf } from '../handoff/extension';
 import { listenWebSocket } from '../rpc/websocket';
 import { isAuthorizedClient } from '../transport/key-stores';
 import { loadOrCreateIdentity } from '../transport/identity';
@@ -63,7 +65,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       allowNonLoopback: !!opts.allowNonLoopback,
       // Keys on BATON_HOME/authorized_clients, and this home's own key (a CLI sharing the home holds it).
       authorizeClient: (key) => key.equals(identity.publicKey) || isAuthorizedClient(opts.home, key),
-      onChannel: (channel) => app.attach(secureChannelConnection(channel)),
+      onChannel: (channel) => {
+        // Handoff peer frames ride the same channel as binary messages (no base64).
+        const service = handoffServiceOf(app);
+        const peer = channelPeer(channel, 'client', service ? service.handle : null);
+        app.attach(secureChannelConnection(channel, peer.receive));
+      },
       warn: opts.log,
     });
   } catch (e) {

@@ -116,7 +116,8 @@ async function openDestination(to: string): Promise<{ link: PeerLink; close(): P
     return { link: { send: (req, payload) => service.handle(req, payload) }, close: () => app.close() };
   }
   const dest = await openRemoteSession({ remote: to }, tables);
-  return { link: new RpcPeerLink(to, (method, params) => dest.client.call(method, params as never)), close: () => dest.close() };
+  // Binary peer frames on the secure channel when there is one (packs without base64).
+  return { link: dest.peer ?? new RpcPeerLink(to, (method, params) => dest.client.call(method, params as never)), close: () => dest.close() };
 }
 
 /** This computer's app-server in this process, its coordinator linked to `to`'s app-server. */

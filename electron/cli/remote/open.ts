@@ -7,6 +7,8 @@ import { PROTOCOL_VERSION, type MethodTable, type Methods, type NotificationTabl
 import type { RpcClient } from '../../../shared/rpc/client';
 import { RpcError } from '../../../shared/rpc/errors';
 import type { MessageConnection } from '../../app-server/rpc/dispatcher';
+import { channelPeer } from '../../app-server/handoff/channelPeer';
+import type { PeerLink } from '../../app-server/handoff/peer';
 import { secureChannelConnection } from '../../app-server/rpc/secureChannel';
 import { lineConnection } from '../../app-server/rpc/stdio';
 import { readLiveServerInfo } from '../../app-server/server/serverInfo';
@@ -40,7 +42,7 @@ export async function openRemoteSession<T extends MethodTable = Methods, N exten
   }
   const home = batonHome();
   const link = await connect(target, selection, home);
-  const session = serverSession(link.conn, tables, home, () => link.close());
+  const session: Session<T, N> = { ...serverSession(link.conn, tables, home, () => link.close()), ...(link.peer ? { peer: link.peer } : {}) };
   try {
     await initialize(session.client as unknown as RpcClient, link.label);
   } catch (e) {
@@ -52,6 +54,8 @@ export async function openRemoteSession<T extends MethodTable = Methods, N exten
 
 interface Link {
   conn: MessageConnection;
+  /** Handoff peer messages to that server as binary messages of the secure channel. */
+  peer?: PeerLink;
   label: string;
   close(): Promise<void>;
 }
@@ -126,8 +130,9 @@ async function connectUrl(target: Extract<RemoteTarget, { kind: 'url' }>, select
     throw transportToCli(e, target.url, home, selection.tokenEnv);
   });
   if (firstContact) note(`first contact with ${address}: its key ${fingerprint(channel.remoteStatic)} is now pinned in ${home}/known_servers.`);
-  const conn = secureChannelConnection(channel);
-  return { conn, label: target.url, close: () => closeChannel(channel) };
+  const peer = channelPeer(channel, target.url, null);
+  const conn = secureChannelConnection(channel, peer.receive);
+  return { conn, peer: peer.link, label: target.url, close: () => closeChannel(channel) };
 }
 
 /**
@@ -198,8 +203,10 @@ async function connectSavedHost(name: string, home: string): Promise<Link> {
     await opened.close().catch(() => undefined);
   };
   const ch = channel;
+  const peer = channelPeer(ch, name, null);
   return {
-    conn: secureChannelConnection(ch),
+    conn: secureChannelConnection(ch, peer.receive),
+    peer: peer.link,
     label: `${name} (over SSH)`,
     close: async () => {
       await closeChannel(ch);

@@ -1,6 +1,7 @@
 // One live channel to one host's app-server: the embedded one for This computer (in-process),
 // or a remote `baton serve` reached over SSH. The hub only needs the typed RPC client and to
 // learn when the channel drops.
+import type { PeerLink } from '../../app-server/handoff/peer';
 import { handoffMethods, handoffNotifications } from '../../../shared/contracts/handoff';
 import { handoffRelayMethods, handoffRelayNotifications } from '../../../shared/contracts/handoffRelay';
 import { methods, notifications } from '../../../shared/contracts/rpc';
@@ -18,13 +19,15 @@ export function createHostClient(send: (text: string) => void): HostClient {
 
 export interface HostLink {
   readonly client: HostClient;
+  /** Handoff peer messages to this host as binary messages of its secure channel, when it has one. */
+  readonly peer?: PeerLink;
   /** Called once when the channel is gone (the host's threads then show as offline). */
   onClose(listener: (reason: string) => void): void;
   close(): Promise<void>;
 }
 
 /** A HostLink over any message connection (in-process pair, WebSocket, secure channel). */
-export function linkOver(conn: MessageConnection, close: () => Promise<void> = async () => conn.close()): HostLink {
+export function linkOver(conn: MessageConnection, close: () => Promise<void> = async () => conn.close(), peer?: PeerLink): HostLink {
   const client = createHostClient((t) => conn.send(t));
   conn.onMessage((t) => client.receive(t));
   const listeners: Array<(reason: string) => void> = [];
@@ -32,5 +35,5 @@ export function linkOver(conn: MessageConnection, close: () => Promise<void> = a
     client.close('the app-server closed the connection');
     for (const l of listeners) l('the app-server closed the connection');
   });
-  return { client, onClose: (l) => void listeners.push(l), close };
+  return { client, ...(peer ? { peer } : {}), onClose: (l) => void listeners.push(l), close };
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionPrompt, HostView, PromptAnswer } from '../../../shared/contracts/bridge';
 import type { HostStatus, SavedHost } from '../../../shared/contracts/hosts';
+import { channelPeer } from '../../app-server/handoff/channelPeer';
 import { secureChannelConnection } from '../../app-server/rpc/secureChannel';
 import { SERVER_VERSION } from '../../app-server/server/version';
 import { fingerprint, loadOrCreateIdentity } from '../../app-server/transport/identity';
@@ -138,13 +139,15 @@ export function sshConnections(opts: SshConnectionsOptions): ConnectionsPort {
     const secure = await openSecureLink(session, opts.paths.batonHome, name, SERVER_VERSION).catch((e: unknown) => {
       throw toBridgeError(e);
     });
-    const conn = secureChannelConnection(secure.channel);
+    // JSON-RPC as text, handoff peer frames as binary messages of the same channel.
+    const peer = channelPeer(secure.channel, name, null);
+    const conn = secureChannelConnection(secure.channel, peer.receive);
     l.noiseFingerprint = fingerprint(secure.channel.remoteStatic);
     conn.onClose(() => void secure.closeForward().catch(() => undefined));
     l.latencyMs = Date.now() - started;
     l.serverVersion = typeof session.info.version === 'string' ? session.info.version : null;
     l.hostKeyFingerprint = session.hostKeyFingerprint;
-    const link = linkOver(conn);
+    const link = linkOver(conn, undefined, peer.link);
     l.link = link;
     link.onClose(() => {
       if (l.link !== link) return;
