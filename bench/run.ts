@@ -187,7 +187,7 @@ async function batonRuns(ssh: BenchSsh, work: string, w: { source: string; dest:
     } else {
       const st = JSON.parse(back.stdout).status;
       rows.push({ section: '3. The way back (5 more commits on the box)', name: 'baton --remote box handoff --to local (whole CLI run)', value: backMs, unit: 'ms', note: 'includes node start-up, SSH login and bootstrap check' });
-      rows.push({ section: '3. The way back (5 more commits on the box)', name: '  bytes moved after the click', value: st.bytesTotal ?? null, unit: 'bytes', note: 'the CLI clicks at once: pre-staging ran before' });
+      rows.push({ section: '3. The way back (5 more commits on the box)', name: '  bytes moved (pre-staging + after the click)', value: (st.prestageBytes ?? 0) + (st.bytesTotal ?? 0), unit: 'bytes', note: `${st.bytesTotal ?? 0} after the click` });
     }
 
     // Second arrival and scale: a fresh desk (the CLI run above used this BATON_HOME).

@@ -136,6 +136,8 @@ export const HandoffStatus = z.object({
    * could not (the click then moves everything).
    */
   prestage: z.enum(['running', 'ready', 'failed']).optional(),
+  /** Bytes pre-staging sent while the review was open (not part of bytesTotal, which counts from the click). */
+  prestageBytes: z.number().int().nonnegative().optional(),
   error: HandoffError.optional(),
 });
 export type HandoffStatus = z.infer<typeof HandoffStatus>;

@@ -175,7 +175,13 @@ describe('handoff between two app-servers', () => {
     // --- A → B again: B's worktree is reused.
     const again = await A.handoff.prepare({ thread: w.threadId, to: 'gpu' });
     expect(again.worktree).toEqual({ path: bTomb.worktreePath, reused: true });
-    expect((await A.handoff.run({ operationId: again.operationId })).state).toBe('moved');
+    await A.handoff.source.prestaged(again.operationId);
+    const third$ = await A.handoff.run({ operationId: again.operationId });
+    expect(third$.state).toBe('moved');
+    // Nothing changed since the review: the review's snapshot was final, B held it already, and
+    // only the log's new events crossed after the click.
+    expect(third$.prestageBytes).toBeGreaterThan(0);
+    expect(third$.bytesTotal).toBeLessThan(2_000);
     const third = await read(w, 'gpu');
     expect(third).toMatchObject({ host: 'gpu', epoch: 3, worktreePath: bTomb.worktreePath, status: 'idle' });
     expect(gitView(third.worktreePath)).toEqual(gitView(onA.worktreePath));

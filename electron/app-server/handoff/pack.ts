@@ -18,6 +18,7 @@ export async function packForDestination(repo: string, opts: { want: string; hav
       .map((l) => l.slice(0, 40));
   const alreadyThere = new Set(await objects(opts.prestaged, others));
   const send = (await objects(opts.want, haves)).filter((o) => !alreadyThere.has(o));
-  const bytes = (await git(['pack-objects', '--stdout', '-q', '--delta-base-offset'], { cwd: repo, input: send.join('\n') + '\n' })).stdout;
+  // Nothing to send (the final snapshot is the pre-staged one) is a valid, empty pack.
+  const bytes = (await git(['pack-objects', '--stdout', '-q', '--delta-base-offset'], { cwd: repo, input: send.length ? send.join('\n') + '\n' : '' })).stdout;
   return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), objectCount: packObjectCount(bytes) };
 }

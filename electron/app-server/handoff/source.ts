@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName } from '../../../shared/contracts/handoff';
+import type { HandoffProgress, HandoffReview, HandoffStage, HandoffStatus, PartInfo, PartName, PeerHaves } from '../../../shared/contracts/handoff';
 import { PART_CHUNK_BYTES } from '../../../shared/contracts/handoff';
 import type { SnapshotManifest } from '../../../shared/contracts/snapshot';
 import type { Thread } from '../../../shared/contracts/thread';
@@ -76,6 +76,13 @@ export class SourceRole {
   /** Pre-staging under way per operation; `start` waits for it so the two never overlap. */
   private readonly prestaging = new Map<string, Promise<void>>();
   private readonly prestageState = new Map<string, NonNullable<HandoffStatus['prestage']>>();
+  private readonly prestageBytes = new Map<string, number>();
+  /**
+   * What the review learned, for a click in this process: the review's snapshot and the
+   * destination's answer to the probe. Saves the click a probe, and when nothing changed since,
+   * the final snapshot is the review's (which the destination pre-staged and filled in).
+   */
+  private readonly reviews = new Map<string, { manifest: SnapshotManifest; haves: string[]; known: PeerHaves['known'] }>();
 
   /** Operations prepared by this process whose review may still be open. */
   private readonly reviewing = new Set<string>();
@@ -160,6 +167,7 @@ export class SourceRole {
       const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt, reviewRef: manifest.ref };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
       this.reviewing.add(op);
+      this.reviews.set(op, { manifest, haves: haves.haves, known: haves.known });
       // Pre-staging: while the review is open, the destination takes in what it lacks and fills
       // the worktree, so the click on "Hand off" moves and applies only what changed since.
       this.prestageState.set(op, 'running');
@@ -184,6 +192,7 @@ export class SourceRole {
    */
   private async prestage(op: string, link: PeerLink, repo: string, project: string, manifest: SnapshotManifest, haves: string[]): Promise<void> {
     const pack = await buildPack(repo, { wants: [manifest.worktreeCommit], haves });
+    this.prestageBytes.set(op, pack.size);
     const chunk = this.d.chunkBytes ?? PART_CHUNK_BYTES;
     const base = { type: 'prestage' as const, op, thread: manifest.thread, project, size: pack.size, sha256: pack.sha256 };
     let offset = 0;
@@ -226,7 +235,12 @@ export class SourceRole {
     }
     const data = entry.data as unknown as SourceData;
     const prestage = this.prestageState.get(op);
-    const base = { ...(s ?? this.initialStatus(op, data)), ...(prestage && entry.phase === 'prepared' ? { prestage } : {}) };
+    const prestageBytes = this.prestageBytes.get(op);
+    const base = {
+      ...(s ?? this.initialStatus(op, data)),
+      ...(prestage && entry.phase === 'prepared' ? { prestage } : {}),
+      ...(prestageBytes !== undefined ? { prestageBytes } : {}),
+    };
     const state = entry.phase === 'moved' ? 'moved' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'in-doubt' : base.state;
     const stage: HandoffStage = entry.phase === 'moved' ? 'done' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'applying' : base.stage;
     return { ...base, state, stage };
@@ -268,8 +282,13 @@ export class SourceRole {
     };
     try {
       await this.prestaged(op);
+      const prestaged = this.prestageState.get(op) === 'ready';
       this.prestaging.delete(op);
       this.prestageState.delete(op);
+      const review = this.reviews.get(op);
+      this.reviews.delete(op);
+      const prestageBytes = this.prestageBytes.get(op);
+      if (prestageBytes !== undefined) r.status = { ...r.status, prestageBytes };
       progress('freezing');
       // Journal first: if we die between the record and the fence, recovery lifts a fence that
       // may or may not be there (unfreeze is idempotent); the reverse order could leave a
@@ -280,10 +299,24 @@ export class SourceRole {
       const { epoch, revision } = await this.d.threads.freeze(data.thread);
       // Fence before capture: no turn runs and no write lands any more, so the snapshot is final.
       const thread = await this.d.threads.read(data.thread);
-      const manifest = await this.capture(thread);
+      let manifest = await this.capture(thread);
+      if (review && prestaged && sameContent(review.manifest, manifest)) {
+        // Nothing changed since the review: its snapshot is final, and the destination already
+        // holds it and has its worktree filled with it, so the click moves no objects and
+        // the restore only moves HEAD.
+        await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
+        manifest = review.manifest;
+      }
       this.d.journal.record(op, 'source', 'frozen', { epoch, revision, manifest });
       checkCancel();
-      await this.withRetries(() => this.transfer(op, { ...data, epoch, revision, manifest }, progress, checkCancel));
+      // The first attempt uses what the review's probe learned (plus the pre-staged snapshot,
+      // which the destination confirmed); a retry after a cut asks again.
+      let probed = review && { haves: prestaged ? [...review.haves, review.manifest.worktreeCommit] : review.haves, known: review.known };
+      await this.withRetries(() => {
+        const p = probed;
+        probed = undefined;
+        return this.transfer(op, { ...data, epoch, revision, manifest }, progress, checkCancel, p);
+      });
       checkCancel();
 
       progress('committing');
@@ -337,6 +370,8 @@ export class SourceRole {
   async dropSnapshot(op: string): Promise<void> {
     this.packs.delete(op);
     this.prestageState.delete(op);
+    this.prestageBytes.delete(op);
+    this.reviews.delete(op);
     const entry = this.d.journal.get(op);
     const data = entry?.data as unknown as SourceData | undefined;
     if (!data || !this.d.threads.exists(data.thread)) return;
@@ -352,19 +387,27 @@ export class SourceRole {
   }
 
   /** The transfer: offer, parts from where the destination has verified, stage. Idempotent. */
-  async transfer(op: string, data: SourceData, progress?: (s: HandoffStage, done?: number, total?: number) => void, checkCancel?: () => void): Promise<void> {
+  async transfer(
+    op: string,
+    data: SourceData,
+    progress?: (s: HandoffStage, done?: number, total?: number) => void,
+    checkCancel?: () => void,
+    probed?: Pick<PeerHaves, 'haves' | 'known'>,
+  ): Promise<void> {
     const link = this.link(data.to);
     const thread = await this.d.threads.read(data.thread);
     const m = data.manifest!;
-    const haves = await call(link, {
-      type: 'probe',
-      op,
-      thread: data.thread,
-      project: data.project,
-      branch: m.head.branch,
-      baseCommit: m.head.commit,
-      pathsToCheck: [],
-    });
+    const haves =
+      probed ??
+      (await call(link, {
+        type: 'probe',
+        op,
+        thread: data.thread,
+        project: data.project,
+        branch: m.head.branch,
+        baseCommit: m.head.commit,
+        pathsToCheck: [],
+      }));
     // A pack built against fewer haves is still complete, so a retry reuses the first one.
     let pack = this.packs.get(op);
     if (!pack) {
@@ -491,6 +534,12 @@ export class SourceRole {
   private initialStatus(op: string, data: SourceData): HandoffStatus {
     return { operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage: 'preparing', state: 'running', bytesDone: 0, bytesTotal: 0 };
   }
+}
+
+/** Two snapshots of the same worktree state (ids, times and the review-only ignored list aside). */
+function sameContent(a: SnapshotManifest, b: SnapshotManifest): boolean {
+  const content = (m: SnapshotManifest) => JSON.stringify([m.head, m.indexTree, m.worktreeTree, m.intentToAdd, m.extraPaths]);
+  return content(a) === content(b);
 }
 
 function sha256(b: Buffer): string {
