@@ -244,6 +244,11 @@ export const PeerHaves = z.object({
   serverVersion: z.string(),
   /** Commit ids the destination has of the refs that matter (its branch, remote-tracking refs, pre-staged snapshot). */
   haves: z.array(ObjectId),
+  /**
+   * Of those, the thread's own snapshots the destination keeps (pre-staged, restored, sent):
+   * siblings of the new snapshot, whose objects git's ancestry-based thinning would send again.
+   */
+  threadSnapshots: z.array(ObjectId),
   /** The destination's branch tip with the thread's branch name, when it has the branch. */
   branchTip: ObjectId.nullable(),
   /** How `baseCommit` relates to `branchTip`, when the destination has both (shared/git/tips.ts). */

@@ -19,7 +19,7 @@ import { reduceThread } from '../../../shared/threads/reduce';
 import { builtinProfiles, readConfigFile } from '../config/settings';
 import { GitStateError } from '../git/errors';
 import { git } from '../git/git';
-import { mergeBase, resolveCommit } from '../git/refs';
+import { listRefs, mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
 import { prepareWorktree, restoreSnapshot, worktreePathFor } from '../git/restore';
 import { listHaves, receivePack } from '../git/transfer';
@@ -134,6 +134,7 @@ export class DestinationRole {
       protocolVersion: HANDOFF_PROTOCOL_VERSION,
       serverVersion: this.d.serverVersion,
       haves: await listHaves(repo),
+      threadSnapshots: await threadSnapshots(repo, req.thread),
       branchTip,
       relation,
       worktree: { path: project.subdir ? path.join(wt, project.subdir) : wt, reused: existsSync(wt) },
@@ -481,6 +482,12 @@ export class DestinationRole {
     if (phase !== 'none') this.d.journal.close(op);
     return { type: 'abort-ack', op };
   }
+}
+
+/** This repository's snapshots of a thread: pre-staged, restored, and sent when it left. */
+async function threadSnapshots(repo: string, thread: string): Promise<string[]> {
+  const refs = await Promise.all([`refs/baton/snapshots/${thread}/`, prestagedRef(thread), sentRef(thread)].map((p) => listRefs(repo, p)));
+  return [...new Set(refs.flat().map((r) => r.oid))];
 }
 
 export function prestagedRef(thread: string): string {

@@ -321,6 +321,28 @@ describe('handoff between two app-servers', () => {
     await w.pair.closeAll();
   });
 
+  it('the way back sends only what changed there, not the files the thread took along', async () => {
+    const w = await world('way-back', { approvalPolicy: 'never' });
+    const A = w.pair.get('local');
+    const B = w.pair.get('gpu');
+    write(w.source, 'assets/big.bin', randomBytes(2 * 1024 * 1024));
+    const there = await A.handoff.run({ thread: w.threadId, to: 'gpu' });
+    expect(there.state).toBe('moved');
+    expect(there.prestageBytes).toBeGreaterThan(2 * 1024 * 1024);
+    expect(there.bytesTotal).toBeLessThan(10_000); // nothing changed since the review: no objects after the click
+    // Work on B: a commit that takes the big file along, and one more change.
+    const wt = (await read(w, 'gpu')).worktreePath;
+    write(wt, 'from-b.txt', 'written on gpu\n');
+    g(wt, 'add', '-A');
+    g(wt, '-c', 'user.name=b', '-c', 'user.email=b@example.com', 'commit', '-qm', 'work on gpu');
+    const back = await B.handoff.run({ thread: w.threadId, to: 'local' });
+    expect(back.state).toBe('moved');
+    // A kept a ref on what it sent, so B's pack leaves the 2 MB out (it is a sibling, not an ancestor).
+    expect((back.prestageBytes ?? 0) + back.bytesTotal).toBeLessThan(50_000);
+    expect(visibleFiles((await read(w, 'local')).worktreePath)).toEqual(visibleFiles(wt));
+    await w.pair.closeAll();
+  });
+
   it('a cancelled review leaves the prepared worktree for the next attempt, removed after the time limit', async () => {
     const w = await world('prestage-cancel', { approvalPolicy: 'never' });
     const A = w.pair.get('local');

@@ -17,9 +17,8 @@ import { pathsToCheck, reviewWarnings } from '../../../shared/handoff/warnings';
 import { captureSnapshot } from '../git/capture';
 import { GitStateError } from '../git/errors';
 import { git } from '../git/git';
-import { deleteRef, mergeBase, resolveCommit } from '../git/refs';
+import { deleteRef, mergeBase } from '../git/refs';
 import { objectType } from '../git/repo';
-import { buildPack } from '../git/transfer';
 import { sentRef } from './destination';
 import { encodeEventsPart, eventsStart } from './eventsPart';
 import type { Journal } from './journal';
@@ -82,7 +81,7 @@ export class SourceRole {
    * destination's answer to the probe. Saves the click a probe, and when nothing changed since,
    * the final snapshot is the review's (which the destination pre-staged and filled in).
    */
-  private readonly reviews = new Map<string, { manifest: SnapshotManifest; haves: string[]; known: PeerHaves['known'] }>();
+  private readonly reviews = new Map<string, { manifest: SnapshotManifest } & Pick<PeerHaves, 'haves' | 'known' | 'threadSnapshots'>>();
 
   /** Operations prepared by this process whose review may still be open. */
   private readonly reviewing = new Set<string>();
@@ -167,11 +166,11 @@ export class SourceRole {
       const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt, reviewRef: manifest.ref };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
       this.reviewing.add(op);
-      this.reviews.set(op, { manifest, haves: haves.haves, known: haves.known });
+      this.reviews.set(op, { manifest, haves: haves.haves, known: haves.known, threadSnapshots: haves.threadSnapshots });
       // Pre-staging: while the review is open, the destination takes in what it lacks and fills
       // the worktree, so the click on "Hand off" moves and applies only what changed since.
       this.prestageState.set(op, 'running');
-      const prestaged = this.prestage(op, link, repo, thread.project.identity, manifest, haves.haves).then(
+      const prestaged = this.prestage(op, link, repo, thread.project.identity, manifest, haves.haves, haves.threadSnapshots).then(
         () => void this.prestageState.set(op, 'ready'),
         () => void this.prestageState.set(op, 'failed'),
       );
@@ -190,8 +189,8 @@ export class SourceRole {
    * repeated or lost chunk resolves itself); with the last one it fills the worktree. The
    * manifest goes with the last chunk only: it can list thousands of ignored paths.
    */
-  private async prestage(op: string, link: PeerLink, repo: string, project: string, manifest: SnapshotManifest, haves: string[]): Promise<void> {
-    const pack = await buildPack(repo, { wants: [manifest.worktreeCommit], haves });
+  private async prestage(op: string, link: PeerLink, repo: string, project: string, manifest: SnapshotManifest, haves: string[], snapshots: string[]): Promise<void> {
+    const pack = await packForDestination(repo, { want: manifest.worktreeCommit, haves, snapshots });
     this.prestageBytes.set(op, pack.size);
     const chunk = this.d.chunkBytes ?? PART_CHUNK_BYTES;
     const base = { type: 'prestage' as const, op, thread: manifest.thread, project, size: pack.size, sha256: pack.sha256 };
@@ -311,7 +310,7 @@ export class SourceRole {
       checkCancel();
       // The first attempt uses what the review's probe learned (plus the pre-staged snapshot,
       // which the destination confirmed); a retry after a cut asks again.
-      let probed = review && { haves: prestaged ? [...review.haves, review.manifest.worktreeCommit] : review.haves, known: review.known };
+      let probed = review && { haves: review.haves, known: review.known, threadSnapshots: prestaged ? [...review.threadSnapshots, review.manifest.worktreeCommit] : review.threadSnapshots };
       await this.withRetries(() => {
         const p = probed;
         probed = undefined;
@@ -392,7 +391,7 @@ export class SourceRole {
     data: SourceData,
     progress?: (s: HandoffStage, done?: number, total?: number) => void,
     checkCancel?: () => void,
-    probed?: Pick<PeerHaves, 'haves' | 'known'>,
+    probed?: Pick<PeerHaves, 'haves' | 'known' | 'threadSnapshots'>,
   ): Promise<void> {
     const link = this.link(data.to);
     const thread = await this.d.threads.read(data.thread);
@@ -411,8 +410,7 @@ export class SourceRole {
     // A pack built against fewer haves is still complete, so a retry reuses the first one.
     let pack = this.packs.get(op);
     if (!pack) {
-      const prestaged = data.reviewRef ? await resolveCommit(thread.worktreePath, data.reviewRef) : null;
-      pack = await packForDestination(thread.worktreePath, { want: m.worktreeCommit, haves: haves.haves, prestaged });
+      pack = await packForDestination(thread.worktreePath, { want: m.worktreeCommit, haves: haves.haves, snapshots: haves.threadSnapshots });
       this.packs.set(op, pack);
     }
     // The events part is the log exactly up to the frozen revision (the tombstone may follow it
