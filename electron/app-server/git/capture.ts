@@ -142,16 +142,19 @@ export async function readTrees(paths: RepoPaths, extraPaths: string[]): Promise
       throw e;
     }
     // `git add -N` entries are left out of written trees; remember them to re-create on restore.
-    const inIndexTree = new Set((await lsTree(top, indexTree)).map((e) => e.path));
-    const notInIndexTree = (await listIndexPaths(top, env)).filter((p) => !inIndexTree.has(p));
+    // (Both only read — objects, and the index write-tree is done with — so they run together:
+    // capture and restore's check sit on the click path.)
+    const [indexEntries, indexPaths] = await Promise.all([lsTree(top, indexTree), listIndexPaths(top, env)]);
+    const inIndexTree = new Set(indexEntries.map((e) => e.path));
+    const notInIndexTree = indexPaths.filter((p) => !inIndexTree.has(p));
     await addAll(top, env);
     const extras = extraPaths.filter((p) => existsSync(path.join(top, p)));
     await addForce(top, extras, env);
     const worktreeTree = await writeTree(top, env);
     // An intent-to-add file deleted since cannot be re-added on the destination; it is dropped.
-    const inWorktreeTree = new Set((await lsTree(top, worktreeTree)).map((e) => e.path));
+    const [worktreeEntries, ignored] = await Promise.all([lsTree(top, worktreeTree), listIgnored(top, env)]);
+    const inWorktreeTree = new Set(worktreeEntries.map((e) => e.path));
     const intentToAdd = notInIndexTree.filter((p) => inWorktreeTree.has(p));
-    const ignored = await listIgnored(top, env);
     return { indexTree, worktreeTree, ignored, extraPaths: extras, intentToAdd };
   } finally {
     await rm(tmp, { recursive: true, force: true });

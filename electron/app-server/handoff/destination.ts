@@ -185,7 +185,14 @@ export class DestinationRole {
       const worktree = await prepareWorktree({ repoDir: project.root, batonHome: this.d.home, project: project.id, manifest });
       // A worktree an earlier review created has still not had its setup command: keep saying so.
       if (previous?.worktree.created && previous.worktree.worktreePath === worktree.worktreePath) worktree.created = true;
-      this.prepared.save({ thread: req.thread, op: req.op, preparedAt: this.now(), repo: project.root, worktree });
+      this.prepared.save({
+        thread: req.thread,
+        op: req.op,
+        preparedAt: this.now(),
+        repo: project.root,
+        snapshot: { worktreeCommit: manifest.worktreeCommit, indexCommit: manifest.indexCommit },
+        worktree,
+      });
       void this.cleanupPrepared().catch(() => undefined); // others' time may be up
       return { type: 'prestaged', op: req.op, offset: req.size, objects, worktree: project.subdir ? path.join(worktree.worktreePath, project.subdir) : worktree.worktreePath };
     } catch (e) {
@@ -356,7 +363,9 @@ export class DestinationRole {
       }
       const pack = offer.parts.find((p) => p.name === 'pack')!;
       try {
-        await receivePack(project.root, {
+        // The final snapshot is the pre-staged one (nothing changed since the review): its
+        // objects are here and were checked when it arrived; the pack has nothing to add.
+        if (!(await this.isPrestaged(offer.thread, project.root, m))) await receivePack(project.root, {
           pack: { file: this.partFile(op, 'pack'), offset: 0, size: pack.size },
           size: pack.size,
           sha256: pack.sha256,
@@ -446,6 +455,24 @@ export class DestinationRole {
     await git(['update-ref', '-d', sentRef(offer.thread)], { cwd: project.root }).catch(() => undefined);
     this.prepared.remove(offer.thread);
     return worktreePath;
+  }
+
+  /**
+   * Whether `m` is the snapshot pre-staging took in and checked here: objects are immutable, so
+   * the check still holds while its ref keeps them from garbage collection.
+   */
+  private async isPrestaged(thread: string, repo: string, m: SnapshotManifest): Promise<boolean> {
+    const p = this.prepared.get(thread);
+    return (
+      !!p &&
+      (await resolveCommit(repo, prestagedRef(thread))) === m.worktreeCommit &&
+      p.repo === repo &&
+      p.snapshot.worktreeCommit === m.worktreeCommit &&
+      p.snapshot.indexCommit === m.indexCommit &&
+      p.worktree.head === m.head.commit &&
+      p.worktree.indexTree === m.indexTree &&
+      p.worktree.worktreeTree === m.worktreeTree
+    );
   }
 
   /** The whole incoming log: this host's copy of its beginning (when the source sent only the rest), then the part. */

@@ -10,6 +10,8 @@ import { existingCommits, packObjectCount } from '../git/packs';
 import { buildPack, type BuiltPack } from '../git/transfer';
 
 export async function packForDestination(repo: string, opts: { want: string; haves: string[]; snapshots: string[] }): Promise<BuiltPack> {
+  // The destination holds this very snapshot (pre-staged, nothing changed since): nothing to send.
+  if (opts.snapshots.includes(opts.want)) return emptyPack();
   const haves = await existingCommits(repo, opts.haves);
   const snapshots = await existingCommits(repo, opts.snapshots);
   if (snapshots.length === 0) return buildPack(repo, { wants: [opts.want], haves });
@@ -25,4 +27,11 @@ export async function packForDestination(repo: string, opts: { want: string; hav
   // Nothing to send (the final snapshot is the pre-staged one) is a valid, empty pack.
   const bytes = (await git(['pack-objects', '--stdout', '-q', '--delta-base-offset'], { cwd: repo, input: send.length ? send.join('\n') + '\n' : '' })).stdout;
   return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), objectCount: packObjectCount(bytes) };
+}
+
+/** A valid pack of no objects: header (PACK, version 2, 0 objects) and its SHA-1 trailer. */
+function emptyPack(): BuiltPack {
+  const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
+  const bytes = Buffer.concat([header, createHash('sha1').update(header).digest()]);
+  return { bytes, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), objectCount: 0 };
 }

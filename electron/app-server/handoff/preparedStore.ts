@@ -19,6 +19,8 @@ export const PreparedRecord = z.object({
   preparedAt: z.number().int().nonnegative(),
   /** The repository (the saved project's root) the worktree belongs to. */
   repo: z.string(),
+  /** The pre-staged snapshot's commits, checked here (checkSnapshotObjects) when it arrived. */
+  snapshot: z.object({ worktreeCommit: Sha1, indexCommit: Sha1 }),
   worktree: z.object({
     worktreePath: z.string(),
     head: Sha1,
