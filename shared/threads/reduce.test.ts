@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadEvent } from '../contracts/events';
 import { ThreadEvent as ThreadEventSchema } from '../contracts/events';
+import { FIXED_AT, threadCreated } from './fixtures.test-support';
 import { applyEvent, reduceThread, ThreadReduceError } from './reduce';
 
-const at = '2026-01-01T00:00:00.000Z';
-const created: ThreadEvent = {
-  rev: 1,
-  at,
-  epoch: 0,
-  kind: 'thread_created',
-  meta: {
-    id: 't1',
-    title: 'Fix the build',
-    project: { id: 'p1', name: 'app', identity: 'github.com/acme/app', subdir: '' },
-    host: 'local',
-    branch: 'main',
-    worktreePath: '/tmp/wt',
-    settings: {
-      provider: 'offline',
-      permissions: { name: 'default', approvalPolicy: 'untrusted', sandbox: 'workspace-write', writableRoots: [] },
-      hooks: { preToolUse: [], postToolUse: [] },
-    },
-    approvalRules: [],
-    epoch: 0,
-    createdAt: at,
-  },
-};
+const at = FIXED_AT;
+const created: ThreadEvent = threadCreated();
 
 function log(...bodies: Array<Record<string, unknown>>): ThreadEvent[] {
   return [created, ...bodies.map((b, i) => ThreadEventSchema.parse({ rev: i + 2, at, epoch: 0, ...b }))];

@@ -1,31 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ThreadEvent } from '../../../shared/contracts/events';
+import { FIXED_AT, threadCreated } from '../../../shared/threads/fixtures.test-support';
 import { decodeEventsPart, encodeEventsPart, eventsStart, joinEvents, logSha256 } from './eventsPart';
 
-const at = '2026-11-24T12:00:00.000Z';
-const created = ThreadEvent.parse({
-  rev: 1,
-  at,
-  epoch: 0,
-  kind: 'thread_created',
-  meta: {
-    id: 't1',
-    title: 'Fix the build',
-    project: { id: 'p1', name: 'app', identity: 'github.com/acme/app', subdir: '' },
-    host: 'local',
-    branch: 'main',
-    worktreePath: '/tmp/wt',
-    settings: {
-      provider: 'offline',
-      permissions: { name: 'default', approvalPolicy: 'untrusted', sandbox: 'workspace-write', writableRoots: [] },
-      hooks: { preToolUse: [], postToolUse: [] },
-    },
-    approvalRules: [],
-    epoch: 0,
-    createdAt: at,
-  },
-});
+const at = FIXED_AT;
+const created = threadCreated();
 
 function log(n: number): ThreadEvent[] {
   const items = Array.from({ length: n - 1 }, (_, i) =>
