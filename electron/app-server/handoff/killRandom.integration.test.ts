@@ -247,6 +247,7 @@ async function runCase(c: Case): Promise<void> {
   expect(after.length, what).toBeGreaterThanOrEqual(before.length);
   expect(before.every((e, i) => sameEvent(e, after[i]!)), `${what}: events before the handoff`).toBe(true);
   const t = await winner.store.read(id);
+  expect(t.status, `${what}: the live copy is usable (no fence left)`).toBe('idle');
   expect(readFileSync(path.join(t.worktreePath, 'case.txt'), 'utf8'), `${what}: the uncommitted change`).toBe(file);
   // The other side, if it has the thread, holds a tombstone pointing at the winner.
   const loser = pair.get(live[0] === 'local' ? 'gpu' : 'local');
