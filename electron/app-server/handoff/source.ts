@@ -152,7 +152,7 @@ export class SourceRole {
         files: await changedFiles(repo, manifest),
         ignoredLeftBehind: manifest.ignored,
         ignoredTruncated: manifest.ignoredTruncated,
-        transcript: { events: thread.revision, items: thread.items.length },
+        transcript: { events: thread.revision, items: thread.itemCount },
         tip,
         warnings: reviewWarnings({
           settings: thread.settings,
@@ -508,7 +508,7 @@ export class SourceRole {
     }
   }
 
-  private async capture(thread: Thread, snapshotId?: string): Promise<SnapshotManifest> {
+  private async capture(thread: Pick<Thread, 'id' | 'worktreePath'>, snapshotId?: string): Promise<SnapshotManifest> {
     try {
       return await captureSnapshot({ cwd: thread.worktreePath, thread: thread.id, snapshotId });
     } catch (e) {

@@ -2,8 +2,7 @@
 // freeze/unfreeze (the fence), the tombstone, and installing an incoming log. Each operation is
 // idempotent (it looks at the thread first), because recovery may run any of them again.
 import type { ThreadEvent, ThreadEventBody } from '../../../shared/contracts/events';
-import type { Thread } from '../../../shared/contracts/thread';
-import type { Announce, ThreadStore } from '../storage/threadStore';
+import type { Announce, ThreadState, ThreadStore } from '../storage/threadStore';
 import type { ThreadService } from '../threads/service';
 import { HandoffFailure } from './peer';
 
@@ -17,8 +16,9 @@ export class ThreadAccess {
     return this.store.exists(id);
   }
 
-  read(id: string): Promise<Thread> {
-    return this.store.read(id);
+  /** The thread's state without its transcript (all handoff decides on; see ThreadStore.readState). */
+  read(id: string): Promise<ThreadState> {
+    return this.store.readState(id);
   }
 
   events(id: string): ThreadEvent[] {
@@ -42,7 +42,7 @@ export class ThreadAccess {
     for (let attempt = 0; attempt < 5; attempt++) {
       // A turn could start between the interrupt and the fence: interrupt again and retry.
       await this.interrupt(id);
-      const t = await this.store.read(id);
+      const t = await this.store.readState(id);
       try {
         await this.store.append(id, (cur) => (cur.status === 'handing-off' ? [] : [{ kind: 'status_changed', status: 'handing-off' }]), {
           epoch: t.epoch,
@@ -56,7 +56,7 @@ export class ThreadAccess {
         if (e instanceof TurnStillActive) continue;
         throw e;
       }
-      const frozen = await this.store.read(id);
+      const frozen = await this.store.readState(id);
       return { epoch: frozen.epoch, revision: frozen.revision };
     }
     throw new HandoffFailure('capture-failed', `Thread ${id} keeps starting new turns; it could not be frozen.`, 'Stop whatever sends it messages, then hand it off again.');
@@ -66,7 +66,7 @@ export class ThreadAccess {
   async unfreeze(id: string): Promise<void> {
     if (!this.store.exists(id)) return;
     await this.store.append(id, (cur) => (cur.status === 'handing-off' ? [{ kind: 'status_changed', status: 'idle' }] : []), {
-      epoch: (await this.store.read(id)).epoch,
+      epoch: (await this.store.readState(id)).epoch,
     });
   }
 
@@ -75,7 +75,7 @@ export class ThreadAccess {
    * no write can come between the check and the decision.
    */
   async whileFrozenAt(id: string, revision: number, decide: () => void): Promise<void> {
-    const t = await this.store.read(id);
+    const t = await this.store.readState(id);
     await this.store.append(id, () => [], {
       epoch: t.epoch,
       guard: (cur) => {
@@ -93,7 +93,7 @@ export class ThreadAccess {
 
   /** The source's tombstone: read-only from here on, pointing at the destination. */
   async tombstone(id: string, to: string): Promise<void> {
-    const t = await this.store.read(id);
+    const t = await this.store.readState(id);
     if (t.status === 'moved' && t.movedTo === to) return;
     await this.store.append(id, (cur) => (cur.status === 'moved' ? [] : [{ kind: 'moved', to }]), { epoch: t.epoch });
   }
@@ -113,7 +113,7 @@ export class ThreadAccess {
     const have = this.store.readEvents(id);
     assertPrefix(id, have, events);
     if (have.length >= events.length) return;
-    const t = await this.store.read(id);
+    const t = await this.store.readState(id);
     if (t.status !== 'moved') {
       throw new HandoffFailure('apply-failed', `Thread ${id} is live on this host (${t.status}); a second copy cannot arrive.`, 'Hand it off from here instead.');
     }

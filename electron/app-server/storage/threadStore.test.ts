@@ -213,4 +213,19 @@ describe('ThreadStore', () => {
     expect((await a.read('t9')).revision).toBe(9); // everything was written, only the announcement is trimmed
     await a.close();
   });
+
+  it('readState is the thread without its transcript and plan history, with the item count', async () => {
+    const a = new ThreadStore(home);
+    await a.create([created('t10')]);
+    await a.append('t10', () => [msg('i1', 'one'), msg('i2', 'two')], { epoch: 0 });
+    const full = await a.read('t10');
+    const state = await a.readState('t10');
+    const { items, planHistory: _h, ...rest } = full;
+    expect(state).toEqual({ ...rest, itemCount: items.length });
+    expect(state.itemCount).toBe(2);
+    expect('items' in state).toBe(false);
+    await a.close();
+    // Not open for writing (another store): read from disk, same answer.
+    expect(await new ThreadStore(home).readState('t10')).toEqual(state);
+  });
 });

@@ -37,6 +37,8 @@ export type EventListener = (threadId: string, event: ThreadEvent, thread: Threa
  * events from `announceFrom` on; clients see the revision gap and catch up by reading, as after
  * any reconnect.
  */
+export type ThreadState = Omit<Thread, 'items' | 'planHistory'> & { itemCount: number };
+
 export interface Announce {
   announceFrom?: number;
 }
@@ -114,6 +116,17 @@ export class ThreadStore {
     const o = this.open.get(id);
     if (o) return structuredClone(o.thread);
     return reduceThread(this.readEvents(id));
+  }
+
+  /**
+   * The thread without its transcript and plan history, and how many items it has: enough for
+   * decisions on status, owner, epoch and revision. A clone of a 100,000-item transcript costs
+   * a good part of a second (and its garbage more), and a handoff asks a dozen times.
+   */
+  async readState(id: string): Promise<ThreadState> {
+    const o = this.open.get(id);
+    const { items, planHistory: _history, ...rest } = o ? o.thread : reduceThread(this.readEvents(id));
+    return { ...structuredClone(rest), itemCount: items.length };
   }
 
   /** Every event of a thread (from disk: the log is the truth). */

@@ -325,7 +325,7 @@ export class ThreadService {
     const id = this.resolve(p.thread);
     const turn = this.active.get(id);
     if (!turn) {
-      const t = await this.store.read(id);
+      const t = await this.store.readState(id);
       if (t.activeTurnId) {
         // A turn recorded as running that no process here runs: a crash left it open.
         await this.closeOrphanTurn(id);
