@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadEvent } from '../../../shared/contracts/events';
 import type { PeerRequest } from '../../../shared/contracts/handoff';
 import { isolateGit, makeScenario, removeTree } from '../git/test-repos';
-import { homeOf, Pair } from './harness.test-support';
+import { homeOf, Pair, rng } from './harness.test-support';
 import { sameEvent } from './threadAccess';
 
 const CASES = 100;
@@ -43,17 +43,6 @@ afterAll(async () => {
   removeTree(gitRoot);
 });
 
-/** Small, seedable PRNG (mulberry32): the same seed replays the same case. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'cut' | 'kill-destination' | 'kill-source';
 

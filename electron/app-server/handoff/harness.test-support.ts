@@ -123,3 +123,15 @@ export function homeOf(root: string, id: string): string {
 }
 
 export { PeerUnavailableError };
+
+/** Small, seedable PRNG (mulberry32): the same seed replays the same case. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

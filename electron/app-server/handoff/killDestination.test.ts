@@ -3,7 +3,6 @@
 // recovery resolves the operation. Exactly one live owner afterwards, nothing lost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +11,7 @@ import { ProjectStore } from '../projects/projectStore';
 import { homePaths } from '../storage/home';
 import { ThreadStore } from '../storage/threadStore';
 import { homeOf, Pair } from './harness.test-support';
-import type { PeerLink } from './peer';
-import { framedOverSocket } from './tcpLink.test-support';
+import { dialFramed } from './tcpLink.test-support';
 
 let root: string;
 let gitRoot: string;
@@ -47,26 +45,6 @@ function startDestination(home: string, crashAt: string | null): Promise<{ child
   });
 }
 
-/** A link to whatever destination process listens on `port()` now; a dead one is PeerUnavailable. */
-function tcpLink(port: () => number): PeerLink {
-  let current: { link: ReturnType<typeof framedOverSocket>; sock: net.Socket } | null = null;
-  const open = () => {
-    const sock = net.connect(port(), '127.0.0.1');
-    const link = framedOverSocket(sock, 'gpu', null);
-    const closed = () => {
-      link.close();
-      if (current?.sock === sock) current = null;
-    };
-    sock.on('close', closed);
-    sock.on('error', closed);
-    current = { link, sock };
-    return current;
-  };
-  return {
-    send: (req, payload) => (current ?? open()).link.send(req, payload),
-  };
-}
-
 describe('kill -9 of the destination process', () => {
   it.each([
     ['stage:after', 'local'], // staged (voted) and died before the answer: no decision, the thread stays
@@ -80,7 +58,7 @@ describe('kill -9 of the destination process', () => {
     await new ProjectStore(homePaths(homes.gpu).projects).add(dest, 'app');
     let dst = await startDestination(homes.gpu, crashAt);
     // Only the source runs in this process; the destination is the child.
-    const link = tcpLink(() => dst.port);
+    const link = dialFramed(() => dst.port, 'gpu'); // re-dials the restarted process
     const pair = new Pair({ local: homes.local }, { link: (from, to) => (from === 'local' && to === 'gpu' ? link : undefined), retries: 0 });
     const A = pair.get('local');
     await A.projects.add(source, 'app');
