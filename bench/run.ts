@@ -220,7 +220,8 @@ async function batonRuns(ssh: BenchSsh, work: string, w: { source: string; dest:
 export function render(rs: Row[]): string {
   const out: string[] = [];
   let section = '';
-  const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined ? 'n/a' : unit === 'bytes' ? `${(v / 2 ** 20).toFixed(2)} MiB` : `${v.toFixed(unit === 'MB/s' ? 0 : 1)} ${unit}`);
+  const size = (v: number) => (v < 2 ** 20 ? `${(v / 1024).toFixed(1)} KiB` : `${(v / 2 ** 20).toFixed(2)} MiB`);
+  const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined ? 'n/a' : unit === 'bytes' ? size(v) : `${v.toFixed(unit === 'MB/s' ? 0 : 1)} ${unit}`);
   for (const r of rs) {
     if (r.section !== section) {
       section = r.section;
