@@ -344,10 +344,12 @@ export class SourceRole {
       r.status = { ...r.status, state: 'in-doubt', error: asFailure(e).toJSON() };
     }
     this.statuses.set(op, r.status);
+    // Cleanup after the thread is reported moved: it is live there already, and the refs wait.
+    if (r.status.state === 'moved') await this.dropSnapshot(op).catch(() => undefined);
     return r.status;
   }
 
-  /** Sends commit (idempotent on the destination), then writes the tombstone. */
+  /** Sends commit (idempotent on the destination), writes the tombstone and closes the operation. */
   async finishCommitted(op: string): Promise<void> {
     const entry = this.d.journal.get(op)!;
     const data = entry.data as unknown as SourceData;
@@ -358,7 +360,6 @@ export class SourceRole {
       await this.tombstone(op);
     }
     this.d.journal.close(op);
-    await this.dropSnapshot(op);
   }
 
   /**

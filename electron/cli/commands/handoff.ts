@@ -54,7 +54,7 @@ computer is the source or the destination (stop it, or hand off from the desktop
 {branch, headCommit, worktree {path, reused}, commits [{sha, subject}], commitsTruncated,
 files [{path, state: staged|unstaged|untracked, change}], ignoredLeftBehind [path],
 ignoredTruncated, transcript {events, items}, tip, warnings [{code, message}], willInterrupt}
-and status is {stage, state: moved|aborted|in-doubt, bytesDone, bytesTotal, error?}.
+and status is {stage, state: moved|aborted|in-doubt, bytesDone, bytesTotal, prestageBytes?, error?}.
 Errors with --json: {"error": {code, message, hint?}}; a refusal's code is policyRefused.
 ${exitCodesHelp}
   (a handoff that did not end with the thread moved exits 1; a refusal such as the thread
@@ -231,7 +231,9 @@ async function handoff(client: HandoffClient, thread: string, opts: { to: string
     }
     return ExitCode.failure;
   }
-  printResult(opts, result, () => `Moved thread ${review.threadId} to ${review.destination} (${formatBytes(status.bytesTotal)} sent). Continue it there: baton ${where.destination === LOCAL ? '' : `--remote ${where.destination} `}resume ${review.threadId}`);
+  // Pre-staging moved most bytes before the click; say both, so the figure is not a surprise.
+  const sent = status.prestageBytes !== undefined ? `${formatBytes(status.prestageBytes)} pre-staged, ${formatBytes(status.bytesTotal)} after the click` : `${formatBytes(status.bytesTotal)} sent`;
+  printResult(opts, result, () => `Moved thread ${review.threadId} to ${review.destination} (${sent}). Continue it there: baton ${where.destination === LOCAL ? '' : `--remote ${where.destination} `}resume ${review.threadId}`);
   return ExitCode.ok;
 }
 
