@@ -214,6 +214,8 @@ test('project, hosts over a real sshd, a turn with approvals, the picker, and a 
   const handOff = review.getByRole('button', { name: 'Hand off' });
   await expect(review.getByText('Worktree', { exact: true })).toBeVisible({ timeout: 60_000 });
   await expect(handOff).toBeEnabled();
+  // While the review is open the box takes in the files and checks out the worktree.
+  await expect(review.getByLabel('Destination readiness')).toContainText(`${remote.alias} is ready`, { timeout: 60_000 });
   await shot(page, 'review-dialog');
 
   // Hand off: a progress bar while it moves, then the thread shows its new location.
@@ -231,6 +233,7 @@ test('project, hosts over a real sshd, a turn with approvals, the picker, and a 
   const back = page.getByRole('dialog', { name: 'Review handoff' });
   await expect(back.getByText('Worktree', { exact: true })).toBeVisible({ timeout: 60_000 });
   await expect(back).toContainText('notes.md'); // the uncommitted file travels back too
+  await expect(back.getByLabel('Destination readiness')).toContainText('This computer is ready', { timeout: 60_000 });
   await back.getByRole('button', { name: 'Hand off' }).click();
   await expect(page.getByRole('button', { name: 'Run location: This computer' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('navigation').getByRole('button', { name: /Say hello/ })).toContainText('This computer');

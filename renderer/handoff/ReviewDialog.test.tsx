@@ -59,6 +59,16 @@ describe('ReviewDialog', () => {
     }
   });
 
+  it.each([
+    [{ state: 'running', bytes: 3 * 1024 * 1024 }, 'Preparing gpu: taking in the files and checking out the worktree (3.0 MiB)…'],
+    [{ state: 'ready', bytes: 2048 }, 'gpu is ready (2 KiB): Hand off moves only what changes from here.'],
+    [{ state: 'failed' }, 'gpu could not prepare ahead; Hand off moves everything'],
+  ] as const)('says how far the destination has prepared (%o); Hand off is offered all along', (prestage, text) => {
+    act(() => root.render(<ReviewDialog state={{ ...base, prestage }} onHandOff={() => {}} onCancel={() => {}} />));
+    expect(container.querySelector('[aria-label="Destination readiness"]')!.textContent).toContain(text);
+    expect(button('Hand off').disabled).toBe(false);
+  });
+
   it('Hand off and Cancel call back; Escape cancels', () => {
     const onHandOff = vi.fn();
     const onCancel = vi.fn();

@@ -84,6 +84,14 @@ export function ReviewDialog({ state, onHandOff, onCancel }: { state: ReviewStat
           <dd>
             {r.transcript.items} items ({r.transcript.events} events)
           </dd>
+          {state.prestage && (
+            <>
+              <dt>Preparation</dt>
+              <dd role="status" aria-label="Destination readiness">
+                {prestageText(state.destinationLabel, state.prestage)}
+              </dd>
+            </>
+          )}
           {r.warnings.length > 0 && (
             <>
               <dt>Warnings</dt>
@@ -108,6 +116,19 @@ export function ReviewDialog({ state, onHandOff, onCancel }: { state: ReviewStat
       </div>
     </Dialog>
   );
+}
+
+/** Pre-staging in words: the click is fast once the destination is ready, and still works when it is not. */
+function prestageText(dest: string, p: NonNullable<ReviewState['prestage']>): string {
+  const size = p.bytes !== undefined ? ` (${p.bytes < 1024 * 1024 ? `${Math.ceil(p.bytes / 1024)} KiB` : `${(p.bytes / 2 ** 20).toFixed(1)} MiB`})` : '';
+  switch (p.state) {
+    case 'running':
+      return `Preparing ${dest}: taking in the files and checking out the worktree${size}…`;
+    case 'ready':
+      return `${dest} is ready${size}: Hand off moves only what changes from here.`;
+    case 'failed':
+      return `${dest} could not prepare ahead; Hand off moves everything (slower, nothing else changes).`;
+  }
 }
 
 const tipText = {

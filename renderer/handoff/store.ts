@@ -15,7 +15,12 @@ export interface ReviewState {
   review: HandoffReview | null;
   error: { message: string; hint?: string } | null;
   starting: boolean;
+  /** The destination preparing itself while the review is open (objects, worktree checkout). */
+  prestage?: { state: 'running' | 'ready' | 'failed'; bytes?: number };
 }
+
+/** How often the open review asks whether the destination is ready. */
+const PRESTAGE_POLL_MS = 300;
 
 export interface HandoffState {
   menu: { host: string; thread: string; loading: boolean; entries: PickerEntry[]; error: string | null } | null;
@@ -64,6 +69,25 @@ export function createHandoffStore(client: BridgeClient, onMoved: (threadId: str
       }
     });
 
+    /** Follows pre-staging of the open review until it is ready or failed, or the review closes. */
+    async function followPrestage(operationId: string): Promise<void> {
+      for (;;) {
+        const r = get().review;
+        if (!r?.review || r.review.operationId !== operationId || r.starting) return;
+        let status;
+        try {
+          status = await client.call('handoff/status', { host: r.host, thread: r.thread, operationId });
+        } catch {
+          return; // the review itself still stands; Hand off works without knowing
+        }
+        const now = get().review;
+        if (!now?.review || now.review.operationId !== operationId) return;
+        if (status.prestage) set({ review: { ...now, prestage: { state: status.prestage, ...(status.prestageBytes !== undefined ? { bytes: status.prestageBytes } : {}) } } });
+        if (status.prestage !== 'running') return;
+        await new Promise((res) => setTimeout(res, PRESTAGE_POLL_MS));
+      }
+    }
+
     return {
       menu: null,
       review: null,
@@ -89,7 +113,10 @@ export function createHandoffStore(client: BridgeClient, onMoved: (threadId: str
         set({ menu: null, review: base, outcome: null });
         try {
           const { review } = await client.call('handoff/prepare', { host: menu.host, thread: menu.thread, to: entry.host });
-          if (get().review?.destination === entry.host) set({ review: { ...base, loading: false, review } });
+          if (get().review?.destination === entry.host) {
+            set({ review: { ...base, loading: false, review } });
+            void followPrestage(review.operationId);
+          }
         } catch (e) {
           if (get().review?.destination === entry.host) set({ review: { ...base, loading: false, error: errorText(e) } });
         }
