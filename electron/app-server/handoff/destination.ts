@@ -19,7 +19,7 @@ import { reduceThread } from '../../../shared/threads/reduce';
 import { builtinProfiles, readConfigFile } from '../config/settings';
 import { GitStateError } from '../git/errors';
 import { git } from '../git/git';
-import { listRefs, mergeBase, resolveCommit } from '../git/refs';
+import { mergeBase, resolveCommit } from '../git/refs';
 import { objectType } from '../git/repo';
 import { prepareWorktree, restoreSnapshot, worktreePathFor } from '../git/restore';
 import { listHaves, receivePack } from '../git/transfer';
@@ -29,6 +29,7 @@ import { decodeEventsPart, joinEvents, logSha256 } from './eventsPart';
 import type { Journal } from './journal';
 import { errorResponse, HandoffFailure } from './peer';
 import { PreparedStore } from './preparedStore';
+import { prestagedRef, sentRef, threadSnapshots } from './refs';
 import { assertPrefix, type ThreadAccess } from './threadAccess';
 
 export interface DestinationDeps {
@@ -509,25 +510,6 @@ export class DestinationRole {
     if (phase !== 'none') this.d.journal.close(op);
     return { type: 'abort-ack', op };
   }
-}
-
-/** This repository's snapshots of a thread: pre-staged, restored, and sent when it left. */
-async function threadSnapshots(repo: string, thread: string): Promise<string[]> {
-  const refs = await Promise.all([`refs/baton/snapshots/${thread}/`, prestagedRef(thread), sentRef(thread)].map((p) => listRefs(repo, p)));
-  return [...new Set(refs.flat().map((r) => r.oid))];
-}
-
-export function prestagedRef(thread: string): string {
-  return `refs/baton/prestaged/${thread}`;
-}
-
-/**
- * On the source, after a thread left: its last snapshot, kept as a have for the thread's way
- * back (so the destination does not send this host's own files back to it). Dropped when the
- * thread arrives here again.
- */
-export function sentRef(thread: string): string {
-  return `refs/baton/sent/${thread}`;
 }
 
 function sameOffer(a: OfferData | undefined, b: OfferData): boolean {

@@ -19,7 +19,7 @@ import { GitStateError } from '../git/errors';
 import { git } from '../git/git';
 import { deleteRef, mergeBase } from '../git/refs';
 import { objectType } from '../git/repo';
-import { sentRef } from './destination';
+import { sentRef } from './refs';
 import { encodeEventsPart, eventsStart } from './eventsPart';
 import type { Journal } from './journal';
 import { call, HandoffFailure, PeerUnavailableError, type PeerLink } from './peer';
