@@ -76,6 +76,22 @@ describe('captureSnapshot', () => {
     await expect(deleteSnapshot(source, 'refs/heads/main')).rejects.toMatchObject({ code: 'manifest-invalid' });
   });
 
+  it('returns an earlier snapshot the worktree still reads as, and records a new one once anything changed', async () => {
+    const { source } = makeScenario(path.join(root, 'cap-unchanged'));
+    const first = await captureSnapshot({ cwd: source, thread: 't3' });
+    const again = await captureSnapshot({ cwd: source, thread: 't3', unchangedFrom: first });
+    expect(again).toBe(first);
+    expect(await listSnapshots(source, 't3')).toHaveLength(1); // no second pair of commits
+    write(source, 'notes/untracked.txt', 'changed since\n');
+    const changed = await captureSnapshot({ cwd: source, thread: 't3', unchangedFrom: first });
+    expect(changed.snapshotId).not.toBe(first.snapshotId);
+    expect(changed.worktreeTree).not.toBe(first.worktreeTree);
+    // A reference that is gone cannot be handed out again either.
+    await deleteSnapshot(source, changed.ref);
+    const afterDelete = await captureSnapshot({ cwd: source, thread: 't3', unchangedFrom: changed });
+    expect(afterDelete.snapshotId).not.toBe(changed.snapshotId);
+  });
+
   it('captures a detached HEAD', async () => {
     const dir = path.join(root, 'cap2');
     const { source } = makeScenario(dir);

@@ -28,6 +28,13 @@ export interface CaptureOptions {
   now?: Date;
   /** Ref namespace under refs/baton/: `backups` is restore's safety copy of a worktree it reuses. */
   namespace?: 'snapshots' | 'backups';
+  /**
+   * An earlier snapshot of this worktree: when the worktree still reads exactly as it (HEAD,
+   * branch, upstream, both trees, intent-to-add and extra paths), it is returned instead of
+   * recording a new one — the same state needs no second pair of commits (a handoff whose
+   * review snapshot is still true at the click).
+   */
+  unchangedFrom?: SnapshotManifest;
 }
 
 const MAX_IGNORED_LISTED = 10_000;
@@ -69,6 +76,15 @@ export async function captureSnapshot(opts: CaptureOptions): Promise<SnapshotMan
 
   const trees = await readTrees(paths, opts.extraPaths ?? []);
   const { indexTree, worktreeTree } = trees;
+  const was = opts.unchangedFrom;
+  if (
+    was &&
+    JSON.stringify([was.head, was.indexTree, was.worktreeTree, was.intentToAdd, was.extraPaths]) ===
+      JSON.stringify([{ commit: head, branch, upstream }, indexTree, worktreeTree, trees.intentToAdd, trees.extraPaths]) &&
+    (await resolveCommit(top, was.ref)) === was.worktreeCommit
+  ) {
+    return was;
+  }
   const indexCommit = await commitTree(top, indexTree, [head], `baton index of thread ${opts.thread}`, now);
   const worktreeCommit = await commitTree(top, worktreeTree, [head, indexCommit], `baton snapshot ${snapshotId} of thread ${opts.thread}`, now);
   const ref = snapshotRef(opts.thread, snapshotId, opts.namespace);

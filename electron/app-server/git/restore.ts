@@ -182,6 +182,12 @@ async function fill(wtPath: string, m: SnapshotManifest, reused: boolean): Promi
   await git(['update-index', '-q', '--refresh'], { cwd: wtPath, okExitCodes: [1] });
 }
 
+/** HEAD, branch and trees of the thread's existing worktree. */
+async function readOwnState(wtPath: string, extraPaths: string[]) {
+  const [head, branch, current] = await Promise.all([resolveCommit(wtPath, 'HEAD'), headBranch(wtPath), repoPaths(wtPath).then((p) => readTrees(p, extraPaths))]);
+  return { head: head!, branch, current };
+}
+
 /** Saves a reused worktree's uncommitted state under refs/baton/backups/ when it has any. */
 async function backupIfDirty(wtPath: string, thread: string): Promise<SnapshotManifest | null> {
   if ((await statusPorcelain(wtPath)) === '') return null;
@@ -231,6 +237,10 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
   const wtPath = worktreePathFor(opts.batonHome, opts.project, m.thread);
   const { worktrees, own } = await findOwnWorktree(repo, wtPath);
 
+  // A reused worktree's state is read while the branch is decided: both only read, and this is
+  // on the click path of a handoff.
+  const ownState = own ? readOwnState(wtPath, m.extraPaths) : null;
+  ownState?.catch(() => undefined); // awaited below; a refusal in between must not leave it unhandled
   const { placement, relation } = await decide(repo, m, own, worktrees, opts.allowMoveBranch ?? false);
   if (placement.kind === 'stop') {
     const keep = incomingRef(m.thread, m.snapshotId);
@@ -262,10 +272,8 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<RestoreResu
     // prepared. Then only HEAD moves; files and index stay as they are.
     let already = false;
     if (own) {
-      const head = (await resolveCommit(wtPath, 'HEAD'))!;
-      const branch = await headBranch(wtPath);
+      const { head, branch, current } = await ownState!;
       let backup = null;
-      const current = await readTrees(await repoPaths(wtPath), m.extraPaths);
       already = holds(current, head, { ...m, head: m.head.commit });
       // Nothing to save when the worktree holds this snapshot or what pre-staging put there.
       const disposable = opts.prepared ? holds(current, head, opts.prepared) : false;

@@ -115,7 +115,7 @@ export class SourceRole {
     const link = this.link(p.to);
 
     const op = `ho_${randomBytes(9).toString('base64url')}`;
-    const manifest = await this.capture(thread, `review-${op}`);
+    const manifest = await this.capture(thread, { snapshotId: `review-${op}` });
     let prepared = false;
     try {
       const repo = thread.worktreePath;
@@ -298,14 +298,10 @@ export class SourceRole {
       const { epoch, revision } = await this.d.threads.freeze(data.thread);
       // Fence before capture: no turn runs and no write lands any more, so the snapshot is final.
       const thread = await this.d.threads.read(data.thread);
-      let manifest = await this.capture(thread);
-      if (review && prestaged && sameContent(review.manifest, manifest)) {
-        // Nothing changed since the review: its snapshot is final, and the destination already
-        // holds it and has its worktree filled with it, so the click moves no objects and
-        // the restore only moves HEAD.
-        await deleteRef(thread.worktreePath, manifest.ref).catch(() => undefined);
-        manifest = review.manifest;
-      }
+      // When nothing changed since the review, its snapshot is final: the destination already
+      // holds it and has its worktree filled with it, so the click moves no objects and the
+      // restore only moves HEAD.
+      const manifest = await this.capture(thread, prestaged && review ? { unchangedFrom: review.manifest } : {});
       this.d.journal.record(op, 'source', 'frozen', { epoch, revision, manifest });
       checkCancel();
       // The first attempt uses what the review's probe learned (plus the pre-staged snapshot,
@@ -509,9 +505,9 @@ export class SourceRole {
     }
   }
 
-  private async capture(thread: Pick<Thread, 'id' | 'worktreePath'>, snapshotId?: string): Promise<SnapshotManifest> {
+  private async capture(thread: Pick<Thread, 'id' | 'worktreePath'>, opts: { snapshotId?: string; unchangedFrom?: SnapshotManifest } = {}): Promise<SnapshotManifest> {
     try {
-      return await captureSnapshot({ cwd: thread.worktreePath, thread: thread.id, snapshotId });
+      return await captureSnapshot({ cwd: thread.worktreePath, thread: thread.id, ...opts });
     } catch (e) {
       if (e instanceof GitStateError) throw new HandoffFailure('capture-failed', e.message, e.hint);
       throw e;
@@ -533,12 +529,6 @@ export class SourceRole {
   private initialStatus(op: string, data: SourceData): HandoffStatus {
     return { operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage: 'preparing', state: 'running', bytesDone: 0, bytesTotal: 0 };
   }
-}
-
-/** Two snapshots of the same worktree state (ids, times and the review-only ignored list aside). */
-function sameContent(a: SnapshotManifest, b: SnapshotManifest): boolean {
-  const content = (m: SnapshotManifest) => JSON.stringify([m.head, m.indexTree, m.worktreeTree, m.intentToAdd, m.extraPaths]);
-  return content(a) === content(b);
 }
 
 function sha256(b: Buffer): string {
