@@ -16,6 +16,7 @@ import { isolateGit, makeScenario, removeTree } from '../git/test-repos';
 import { connectionPair } from '../rpc/stdio';
 import { startAppServer, type AppServer } from '../server/appServer';
 import { handoffServiceOf } from './extension';
+import { until } from './harness.test-support';
 import { RpcPeerLink } from './rpc';
 
 let root: string;
@@ -52,16 +53,6 @@ afterAll(async () => {
   removeTree(gitRoot);
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const readOn = async (app: AppServer, id: string): Promise<Thread> => app.store.read(id);
 
 /** Runs one turn of `thread` on `app` to its end, answering each approval it asks for with `answer`. */
@@ -76,7 +67,7 @@ async function runTurn(app: AppServer, thread: string, input: string, answer: 'a
       await app.threads.respondApproval({ thread, requestId: i.requestId, decision: answer });
     }
     return t.activeTurnId !== turnId;
-  });
+  }, 20_000);
   const t = await readOn(app, thread);
   return { items: t.items.filter((i) => i.turnId === turnId), asked: t.items.filter((i) => i.type === 'approval_request' && i.turnId === turnId).map((i) => (i as { summary: string }).summary) };
 }
@@ -106,7 +97,7 @@ describe('handoff_thread / handoff_status as agent tools', () => {
     expect(first.items.at(-1)).toMatchObject({ type: 'agent_message', text: expect.stringContaining(`handoff_thread ok: {"operationId":"${started.operationId}"`) });
 
     const service = handoffServiceOf(here)!;
-    await until('the handoff to end', () => service.status(started.operationId).state !== 'running');
+    await until('the handoff to end', () => service.status(started.operationId).state !== 'running', 20_000);
     const second = await runTurn(here, controller.id, `tool: handoff_status {"operationId": "${started.operationId}"}`);
     expect(second.asked).toEqual([]); // reading a status never asks
     const [status] = toolItems(second.items);
@@ -118,7 +109,7 @@ describe('handoff_thread / handoff_status as agent tools', () => {
     const onBox = await until('the follow-up turn on the box', async () => {
       const t = await readOn(box, worker.id);
       return t.status === 'idle' && t.planHistory.length > 0 ? t : null;
-    });
+    }, 20_000);
     expect(onBox).toMatchObject({ host: 'box', epoch: worker.epoch + 1 });
     expect(onBox.planHistory.at(-1)!.plan.steps).toEqual([{ step: 'arrived', status: 'completed' }]);
     // The controller stayed where it was, untouched by the move.

@@ -9,7 +9,7 @@ import type { ThreadEventBody } from '../../../shared/contracts/events';
 import type { Thread } from '../../../shared/contracts/thread';
 import type { Agent, TurnIO } from '../agent';
 import { g, gitView, isolateGit, makeScenario, removeTree, sourceFingerprint, visibleFiles, write } from '../git/test-repos';
-import { homeOf, Pair } from './harness.test-support';
+import { homeOf, Pair, until } from './harness.test-support';
 import { handoffAgentToolsFor } from './agentTools';
 import { HandoffFailure } from './peer';
 import { sameEvent } from './threadAccess';
@@ -41,16 +41,6 @@ async function world(name: string, opts: { approvalPolicy?: 'untrusted' | 'never
   await pair.get('gpu').projects.add(dest, 'app');
   const meta = await pair.get('local').threads.start({ project: 'app', title: 'Fix it', approvalPolicy: opts.approvalPolicy ?? 'untrusted' });
   return { pair, source, dest, threadId: meta.id };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const read = (w: World, host: string): Promise<Thread> => w.pair.get(host).store.read(w.threadId);
