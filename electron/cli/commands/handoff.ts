@@ -42,7 +42,9 @@ export const handoffHelp = `
 Moves the thread whole: transcript, plan history, approvals, and its Git branch with every
 uncommitted change (untracked files included; ignored files stay and are listed). The review
 is printed first and you are asked to confirm; --yes skips the question (required when stdin
-is not a terminal). Progress goes to stderr. A running turn is interrupted first.
+is not a terminal). Progress goes to stderr. A running turn is interrupted first. While the
+review is shown the destination already takes in what it lacks and checks out the worktree;
+the move waits for that, then sends only what changed since.
 
 --to NAME is a host saved with \`baton host add\` (bootstrapped over SSH like --remote NAME),
 or \`local\` for this computer. The thread lives on this computer, or on the host named by
