@@ -72,16 +72,8 @@ export class SourceRole {
 
   constructor(private readonly d: SourceDeps) {}
 
-  /** Pre-staging under way per operation; `start` waits for it so the two never overlap. */
-  private readonly prestaging = new Map<string, Promise<void>>();
-  private readonly prestageState = new Map<string, NonNullable<HandoffStatus['prestage']>>();
-  private readonly prestageBytes = new Map<string, number>();
-  /**
-   * What the review learned, for a click in this process: the review's snapshot and the
-   * destination's answer to the probe. Saves the click a probe, and when nothing changed since,
-   * the final snapshot is the review's (which the destination pre-staged and filled in).
-   */
-  private readonly reviews = new Map<string, { manifest: SnapshotManifest } & Pick<PeerHaves, 'haves' | 'known' | 'threadSnapshots'>>();
+  /** Reviews prepared by this process, until their click (or until the operation closes). */
+  private readonly reviews = new Map<string, Review>();
 
   /** Operations prepared by this process whose review may still be open. */
   private readonly reviewing = new Set<string>();
@@ -166,15 +158,14 @@ export class SourceRole {
       const data: SourceData = { thread: thread.id, to: p.to, project: thread.project.identity, followUpPrompt: p.followUpPrompt, reviewRef: manifest.ref };
       this.d.journal.record(op, 'source', 'prepared', { ...data });
       this.reviewing.add(op);
-      this.reviews.set(op, { manifest, haves: haves.haves, known: haves.known, threadSnapshots: haves.threadSnapshots });
       // Pre-staging: while the review is open, the destination takes in what it lacks and fills
       // the worktree, so the click on "Hand off" moves and applies only what changed since.
-      this.prestageState.set(op, 'running');
-      const prestaged = this.prestage(op, link, repo, thread.project.identity, manifest, haves.haves, haves.threadSnapshots).then(
-        () => void this.prestageState.set(op, 'ready'),
-        () => void this.prestageState.set(op, 'failed'),
+      const kept: Review = { manifest, haves: haves.haves, known: haves.known, threadSnapshots: haves.threadSnapshots, prestage: { state: 'running', done: Promise.resolve() } };
+      kept.prestage.done = this.prestage(op, link, repo, thread.project.identity, kept).then(
+        () => void (kept.prestage.state = 'ready'),
+        () => void (kept.prestage.state = 'failed'),
       );
-      this.prestaging.set(op, prestaged);
+      this.reviews.set(op, kept);
       this.statuses.set(op, this.initialStatus(op, data));
       prepared = true;
       return review;
@@ -189,9 +180,10 @@ export class SourceRole {
    * repeated or lost chunk resolves itself); with the last one it fills the worktree. The
    * manifest goes with the last chunk only: it can list thousands of ignored paths.
    */
-  private async prestage(op: string, link: PeerLink, repo: string, project: string, manifest: SnapshotManifest, haves: string[], snapshots: string[]): Promise<void> {
-    const pack = await packForDestination(repo, { want: manifest.worktreeCommit, haves, snapshots });
-    this.prestageBytes.set(op, pack.size);
+  private async prestage(op: string, link: PeerLink, repo: string, project: string, review: Review): Promise<void> {
+    const { manifest } = review;
+    const pack = await packForDestination(repo, { want: manifest.worktreeCommit, haves: review.haves, snapshots: review.threadSnapshots });
+    review.prestage.bytes = pack.size;
     const chunk = this.d.chunkBytes ?? PART_CHUNK_BYTES;
     const base = { type: 'prestage' as const, op, thread: manifest.thread, project, size: pack.size, sha256: pack.sha256 };
     let offset = 0;
@@ -233,12 +225,11 @@ export class SourceRole {
       throw new HandoffFailure('unknown-operation', `There is no handoff ${op} on this host.`);
     }
     const data = entry.data as unknown as SourceData;
-    const prestage = this.prestageState.get(op);
-    const prestageBytes = this.prestageBytes.get(op);
+    const pre = this.reviews.get(op)?.prestage;
     const base = {
       ...(s ?? this.initialStatus(op, data)),
-      ...(prestage && entry.phase === 'prepared' ? { prestage } : {}),
-      ...(prestageBytes !== undefined ? { prestageBytes } : {}),
+      ...(pre && entry.phase === 'prepared' ? { prestage: pre.state } : {}),
+      ...(pre?.bytes !== undefined ? { prestageBytes: pre.bytes } : {}),
     };
     const state = entry.phase === 'moved' ? 'moved' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'in-doubt' : base.state;
     const stage: HandoffStage = entry.phase === 'moved' ? 'done' : entry.phase === 'aborted' ? 'aborted' : entry.phase === 'committed' ? 'applying' : base.stage;
@@ -268,7 +259,7 @@ export class SourceRole {
 
   /** Resolves when the operation's pre-staging (if any) has finished, successfully or not. */
   async prestaged(op: string): Promise<void> {
-    await this.prestaging.get(op);
+    await this.reviews.get(op)?.prestage.done;
   }
 
   private async run(op: string, data: SourceData, r: Running): Promise<HandoffStatus> {
@@ -280,14 +271,11 @@ export class SourceRole {
       if (r.cancel) throw new HandoffFailure('cancelled', 'The handoff was cancelled; the thread stays here.');
     };
     try {
-      await this.prestaged(op);
-      const prestaged = this.prestageState.get(op) === 'ready';
-      this.prestaging.delete(op);
-      this.prestageState.delete(op);
       const review = this.reviews.get(op);
+      await review?.prestage.done;
       this.reviews.delete(op);
-      const prestageBytes = this.prestageBytes.get(op);
-      if (prestageBytes !== undefined) r.status = { ...r.status, prestageBytes };
+      const prestaged = review?.prestage.state === 'ready';
+      if (review?.prestage.bytes !== undefined) r.status = { ...r.status, prestageBytes: review.prestage.bytes };
       progress('freezing');
       // Journal first: if we die between the record and the fence, recovery lifts a fence that
       // may or may not be there (unfreeze is idempotent); the reverse order could leave a
@@ -365,8 +353,6 @@ export class SourceRole {
    */
   async dropSnapshot(op: string): Promise<void> {
     this.packs.delete(op);
-    this.prestageState.delete(op);
-    this.prestageBytes.delete(op);
     this.reviews.delete(op);
     const entry = this.d.journal.get(op);
     const data = entry?.data as unknown as SourceData | undefined;
@@ -529,6 +515,16 @@ export class SourceRole {
   private initialStatus(op: string, data: SourceData): HandoffStatus {
     return { operationId: op, threadId: data.thread, from: this.d.hostId, destination: data.to, stage: 'preparing', state: 'running', bytesDone: 0, bytesTotal: 0 };
   }
+}
+
+/**
+ * What a review learned, for a click in this process: its snapshot and the destination's answer
+ * to the probe (the click needs no second probe; when nothing changed since, the snapshot is
+ * final, and the destination holds it), and how pre-staging goes (the click waits for it).
+ */
+interface Review extends Pick<PeerHaves, 'haves' | 'known' | 'threadSnapshots'> {
+  manifest: SnapshotManifest;
+  prestage: { state: NonNullable<HandoffStatus['prestage']>; bytes?: number; done: Promise<void> };
 }
 
 function sha256(b: Buffer): string {
