@@ -210,3 +210,18 @@ export function startAgent(dir: string): { sock: string; pid: number; add(key: s
     },
   };
 }
+
+/**
+ * A throwaway user on `sshd`, reachable as `ssh box` from the home at `home`: its key made and
+ * authorized, `home/.ssh/config` naming the host, and the host key already trusted in
+ * `home/.ssh/known_hosts` (as after one `ssh box`: tests have no terminal to ask).
+ */
+export function sshHostAlias(sshd: Sshd, home: string, alias = 'box'): { user: TestUser; key: string } {
+  const user = createUser();
+  const key = makeKey(home, 'id_ed25519');
+  sshd.authorize(user.name, publicKeyOf(key));
+  mkdirSync(path.join(home, '.ssh'), { recursive: true });
+  writeFileSync(path.join(home, '.ssh', 'config'), `Host ${alias}\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n`);
+  writeFileSync(path.join(home, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+  return { user, key };
+}

@@ -4,11 +4,11 @@
 // which the CLI bootstraps over SSH, and is seen there with its worktree; then it comes back
 // with `baton --remote box handoff … --to local`, this baton relaying box's peer messages.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
+import { sshdAvailable, sshHostAlias, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
 import { buildBundle, runBatonAsync, runInPtyAsync, type Run } from '../remote/test-support';
 
 let dir: string;
@@ -85,12 +85,7 @@ describe.skipIf(!sshdAvailable())('baton handoff to a saved SSH host, through a 
 
   beforeAll(async () => {
     sshd = await startSshd();
-    user = createUser();
-    const key = makeKey(dir, 'id_ed25519');
-    sshd.authorize(user.name, publicKeyOf(key));
-    mkdirSync(path.join(dir, '.ssh'));
-    writeFileSync(path.join(dir, '.ssh', 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n`);
-    writeFileSync(path.join(dir, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    ({ user } = sshHostAlias(sshd, dir)); // ~/.ssh/config names `box`; its host key is trusted
     home = path.join(dir, '.baton');
     env = { HOME: dir, BATON_SERVER_BUNDLE: bundle, SSH_AUTH_SOCK: '' };
     const local = path.join(dir, 'app');

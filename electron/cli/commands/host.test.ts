@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
+import { sshdAvailable, sshHostAlias, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const bundle = path.join(repoRoot, 'dist', 'baton.cjs');
@@ -69,13 +69,7 @@ describe.skipIf(!sshdAvailable())('baton host test|stop against a real sshd', ()
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'baton-hostcli-ssh-'));
     sshd = await startSshd();
-    user = createUser();
-    const key = makeKey(dir, 'id_ed25519');
-    sshd.authorize(user.name, publicKeyOf(key));
-    mkdirSync(path.join(dir, '.ssh'));
-    writeFileSync(path.join(dir, '.ssh', 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n`);
-    // Trusted beforehand, as after `ssh box` once: the CLI has no TTY here to ask.
-    writeFileSync(path.join(dir, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    ({ user } = sshHostAlias(sshd, dir)); // ~/.ssh/config names `box`; its host key is trusted
     env = { HOME: dir, BATON_HOME: path.join(dir, '.baton') };
     expect(baton(env, 'host', 'add', 'box', 'box').code).toBe(0);
   });

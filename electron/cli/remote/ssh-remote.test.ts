@@ -3,11 +3,11 @@
 // channel through a port-forward. Skipped loudly when sshd cannot run (not root); under
 // CI=true a missing sshd fails the run (test-support/sshd.ts).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, makeKey, publicKeyOf, sshdAvailable, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
+import { sshdAvailable, sshHostAlias, startSshd, type Sshd, type TestUser } from '../../test-support/sshd';
 import { buildBundle, runBatonAsync, runInPtyAsync, type Run } from './test-support';
 
 describe.skipIf(!sshdAvailable())('baton --remote <saved host> through a real sshd', () => {
@@ -31,12 +31,7 @@ describe.skipIf(!sshdAvailable())('baton --remote <saved host> through a real ss
     dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'baton-remote-ssh-')));
     bundle = await buildBundle(path.join(dir, 'baton.cjs'));
     sshd = await startSshd();
-    user = createUser();
-    const key = makeKey(dir, 'id_ed25519');
-    sshd.authorize(user.name, publicKeyOf(key));
-    mkdirSync(path.join(dir, '.ssh'));
-    writeFileSync(path.join(dir, '.ssh', 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${user.name}\n  IdentityFile ${key}\n  IdentitiesOnly yes\n`);
-    writeFileSync(path.join(dir, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    ({ user } = sshHostAlias(sshd, dir)); // ~/.ssh/config names `box`; its host key is trusted
     home = path.join(dir, '.baton');
     env = { HOME: dir, BATON_SERVER_BUNDLE: bundle };
     // A repository on the remote host, owned by the remote user.
