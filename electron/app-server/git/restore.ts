@@ -210,8 +210,8 @@ export async function prepareWorktree(opts: Pick<RestoreOptions, 'repoDir' | 'ba
   const { own } = await findOwnWorktree(repo, wtPath);
   const result: PreparedWorktree = { worktreePath: wtPath, head: m.head.commit, indexTree: m.indexTree, worktreeTree: m.worktreeTree, created: !own };
   if (own) {
-    const head = (await resolveCommit(wtPath, 'HEAD'))!;
-    if (holds(await readTrees(await repoPaths(wtPath), m.extraPaths), head, { ...m, head: m.head.commit })) return result;
+    const { head, current } = await readOwnState(wtPath, m.extraPaths);
+    if (holds(current, head, { ...m, head: m.head.commit })) return result;
     await backupIfDirty(wtPath, m.thread);
     await setHeadDetached(wtPath, m.head.commit);
     await fill(wtPath, m, true);
